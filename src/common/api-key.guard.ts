@@ -1,0 +1,30 @@
+import { type CanActivate, type ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { timingSafeEqual } from 'node:crypto';
+import type { Request } from 'express';
+
+export const API_KEY_HEADER = 'x-api-key';
+
+/**
+ * Guards mutating endpoints. With API_KEY set, the request must carry it in `x-api-key`; without it the server binds
+ * to 127.0.0.1 only (see main.ts), so only local callers can reach these endpoints.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(private readonly config: ConfigService) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const expected = this.config.get<string>('API_KEY');
+    if (!expected) return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const given = request.headers[API_KEY_HEADER];
+    if (typeof given === 'string' && sameSecret(given, expected)) return true;
+    throw new UnauthorizedException(`a valid ${API_KEY_HEADER} header is required for this endpoint`);
+  }
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

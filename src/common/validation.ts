@@ -1,0 +1,38 @@
+import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+
+export interface FieldError {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+/** Flattens class-validator errors (nested ones as dotted paths) into one entry per broken rule. */
+export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({
+      field,
+      rule: rule === 'whitelistValidation' ? 'unknown field' : rule,
+      message,
+    }));
+    return [...own, ...toFieldErrors(error.children ?? [], field)];
+  });
+}
+
+/** The app-wide pipe: strips nothing silently (unknown fields are 400s) and converts query strings to numbers. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    exceptionFactory: (errors) => {
+      const fieldErrors = toFieldErrors(errors);
+      return new BadRequestException({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: fieldErrors.map((error) => error.message),
+        errors: fieldErrors,
+      });
+    },
+  });
+}

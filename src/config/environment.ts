@@ -1,0 +1,86 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { BINANCE_INTERVALS } from '../market-data/binance-interval';
+
+const SYMBOL_LIST = /^[A-Z0-9]{2,20}(,[A-Z0-9]{2,20})*$/;
+const INTERVAL_LIST = new RegExp(`^(${BINANCE_INTERVALS.join('|')})(,(${BINANCE_INTERVALS.join('|')}))*$`);
+
+const trimmedOrUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+
+/** Every environment variable the app reads, validated once at start-up. */
+export class Environment {
+  @IsOptional()
+  @Transform(trimmedOrUndefined)
+  @Matches(/^mysql:\/\/[^/\s]+\/[A-Za-z0-9_$-]+(\?.*)?$/, {
+    message: 'DATABASE_URL must look like mysql://user:password@host:port/database',
+  })
+  DATABASE_URL?: string;
+
+  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? './data/opa-crypto.sqlite' : value))
+  @IsString()
+  SQLITE_PATH = './data/opa-crypto.sqlite';
+
+  @Transform(({ value }: { value: unknown }) => value === undefined || value === '' || value === true || value === 'true')
+  @IsBoolean({ message: 'DATABASE_MIGRATIONS_RUN must be true or false' })
+  DATABASE_MIGRATIONS_RUN = true;
+
+  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? 3000 : Number(value)))
+  @IsInt({ message: 'PORT must be an integer' })
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsOptional()
+  @Transform(trimmedOrUndefined)
+  @IsString()
+  HOST?: string;
+
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.trim() !== '' ? value.replace(/\s+/g, '').toUpperCase() : 'BTCUSDT,ETHUSDT',
+  )
+  @Matches(SYMBOL_LIST, { message: 'SYMBOLS must be a comma-separated list of Binance symbols such as BTCUSDT,ETHUSDT' })
+  SYMBOLS = 'BTCUSDT,ETHUSDT';
+
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.trim() !== '' ? value.replace(/\s+/g, '') : '1h',
+  )
+  @Matches(INTERVAL_LIST, { message: `INTERVALS must be a comma-separated list of Binance intervals (${BINANCE_INTERVALS.join(', ')})` })
+  INTERVALS = '1h';
+
+  @IsOptional()
+  @Transform(trimmedOrUndefined)
+  @MinLength(16, { message: 'API_KEY must be at least 16 characters long' })
+  API_KEY?: string;
+
+  @IsOptional()
+  @Transform(trimmedOrUndefined)
+  @IsString()
+  CORS_ORIGINS?: string;
+
+  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? 120 : Number(value)))
+  @IsInt({ message: 'RATE_LIMIT_PER_MINUTE must be an integer' })
+  @Min(1)
+  RATE_LIMIT_PER_MINUTE = 120;
+
+  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? 'log' : value))
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose' })
+  LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+}
+
+export class EnvironmentError extends Error {}
+
+/** Validates raw variables; throws one error naming every bad variable and its rule. */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const env = plainToInstance(Environment, raw, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false, whitelist: false });
+  if (errors.length > 0) {
+    const lines = errors.flatMap((error) => Object.values(error.constraints ?? {}).map((message) => `  ${error.property}: ${message}`));
+    throw new EnvironmentError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return env;
+}
+
+export function listSetting(value: string): string[] {
+  return value.split(',').filter((item) => item !== '');
+}

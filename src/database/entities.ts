@@ -1,0 +1,3 @@
+import { KlineEntity } from '../market-data/kline.entity';
+
+export const DATABASE_ENTITIES = [KlineEntity];
