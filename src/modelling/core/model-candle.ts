@@ -1,0 +1,56 @@
+/** One closed candle as the modelling code sees it. Times are epoch milliseconds (UTC). */
+export interface ModelCandle {
+  openTime: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  quoteAssetVolume: number;
+  trades: number;
+  takerBuyBaseVolume: number;
+  takerBuyQuoteVolume: number;
+}
+
+/** Throws unless open times strictly increase by whole multiples of intervalMs and prices are usable. */
+export function validateCandles(candles: readonly ModelCandle[], intervalMs: number): void {
+  if (!Number.isInteger(intervalMs) || intervalMs <= 0) throw new RangeError(`intervalMs must be a positive integer, got ${intervalMs}`);
+  for (let i = 0; i < candles.length; i++) {
+    const candle = candles[i];
+    if (!Number.isFinite(candle.openTime)) throw new RangeError(`candle ${i}: openTime is not finite`);
+    if (i > 0) {
+      const step = candle.openTime - candles[i - 1].openTime;
+      if (step <= 0 || step % intervalMs !== 0) {
+        throw new RangeError(`candle ${i}: openTime ${candle.openTime} does not follow ${candles[i - 1].openTime} by a positive multiple of ${intervalMs} ms`);
+      }
+    }
+    for (const key of ['open', 'high', 'low', 'close'] as const) {
+      if (!(candle[key] > 0) || !Number.isFinite(candle[key])) throw new RangeError(`candle ${i}: ${key} must be a positive finite number, got ${candle[key]}`);
+    }
+    for (const key of ['volume', 'quoteAssetVolume', 'trades', 'takerBuyBaseVolume', 'takerBuyQuoteVolume'] as const) {
+      if (!(candle[key] >= 0) || !Number.isFinite(candle[key])) throw new RangeError(`candle ${i}: ${key} must be a non-negative finite number, got ${candle[key]}`);
+    }
+  }
+}
+
+/**
+ * runStart[i] = index of the first candle of the gap-free run containing candle i (consecutive open
+ * times exactly intervalMs apart). Candles j..i are gap-free iff runStart[i] <= j.
+ */
+export function contiguousRunStarts(candles: readonly ModelCandle[], intervalMs: number): Int32Array {
+  const runStart = new Int32Array(candles.length);
+  for (let i = 1; i < candles.length; i++) {
+    runStart[i] = candles[i].openTime - candles[i - 1].openTime === intervalMs ? runStart[i - 1] : i;
+  }
+  return runStart;
+}
+
+/** Gap-free runs as [firstIndex, lastIndex] pairs. */
+export function contiguousRuns(candles: readonly ModelCandle[], intervalMs: number): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  const runStart = contiguousRunStarts(candles, intervalMs);
+  for (let i = 0; i < candles.length; i++) {
+    if (i === candles.length - 1 || runStart[i + 1] !== runStart[i]) runs.push([runStart[i], i]);
+  }
+  return runs;
+}
