@@ -30,7 +30,7 @@ const common = {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }],
     '^.+\\.m?js$': [
       'babel-jest',
-      { babelrc: false, configFile: false, plugins: ['babel-plugin-transform-import-meta', '@babel/plugin-transform-modules-commonjs'] },
+      { babelrc: false, configFile: false, plugins: [path.join(__dirname, 'test/support/babel-local-require.js'), 'babel-plugin-transform-import-meta', '@babel/plugin-transform-dynamic-import', '@babel/plugin-transform-modules-commonjs'] },
     ],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${transformed})/)`],
@@ -39,6 +39,8 @@ const common = {
 };
 
 module.exports = {
+  // Integration specs import real archives into real databases; the 5 s default is for unit specs.
+  testTimeout: 180_000,
   projects: [
     { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...common, displayName: 'integration', rootDir: __dirname, testMatch: ['<rootDir>/test/**/*.spec.ts'] },

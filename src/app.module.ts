@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
@@ -7,17 +7,41 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MarketDataModule } from './market-data/market-data.module';
 
-@Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true, cache: true, validate: validateEnvironment }),
-    ThrottlerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => [{ ttl: 60_000, limit: config.getOrThrow<number>('RATE_LIMIT_PER_MINUTE') }],
-    }),
-    DatabaseModule,
-    MarketDataModule,
-    HealthModule,
-  ],
-  providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
-})
-export class AppModule {}
+export interface AppModuleOptions {
+  /**
+   * Variables to use instead of process.env and .env (tests start several apps with different settings in one
+   * process). When given, process.env is neither read nor consulted later.
+   */
+  environment?: Record<string, string | undefined>;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+    const { environment } = options;
+    const isolated = environment !== undefined;
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          cache: true,
+          ignoreEnvFile: isolated,
+          ignoreEnvVars: isolated,
+          skipProcessEnv: isolated,
+          validate: (raw) => validateEnvironment(environment ?? raw),
+        }),
+        ThrottlerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => [
+            { ttl: 60_000, limit: config.getOrThrow<number>('RATE_LIMIT_PER_MINUTE') },
+          ],
+        }),
+        DatabaseModule,
+        MarketDataModule,
+        HealthModule,
+      ],
+      providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+    };
+  }
+}

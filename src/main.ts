@@ -10,7 +10,7 @@ import { EnvironmentError } from './config/environment';
 async function bootstrap(): Promise<void> {
   const logLevel = process.env.LOG_LEVEL ?? 'log';
   const levels = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
     logger: levels.slice(0, Math.max(1, levels.indexOf(logLevel as (typeof levels)[number]) + 1)),
   });
   configureApp(app);

@@ -36,3 +36,8 @@ export function createValidationPipe(): ValidationPipe {
     },
   });
 }
+
+/** A 400 in the same shape as the validation pipe's, for rules checked outside a DTO. */
+export function badField(field: string, rule: string, message: string): BadRequestException {
+  return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [message], errors: [{ field, rule, message }] });
+}

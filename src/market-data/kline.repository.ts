@@ -94,35 +94,35 @@ export class KlineRepository {
 
   async count(symbol: string, interval: string, from?: number, to?: number, manager?: EntityManager): Promise<number> {
     const q = this.quote;
-    const [row] = (await (manager ?? this.dataSource.manager).query(
+    const [row] = await (manager ?? this.dataSource.manager).query<{ n: number | string }[]>(
       `SELECT COUNT(*) AS n FROM ${q('klines')} WHERE ${q('symbol')} = ? AND ${q('interval')} = ?` +
         ` AND ${q('open_time')} >= ? AND ${q('open_time')} <= ?`,
       [symbol, interval, from ?? 0, to ?? Number.MAX_SAFE_INTEGER],
-    )) as { n: number | string }[];
+    );
     return Number(row.n);
   }
 
   /** Up to `limit` klines with open_time in [from, to], oldest first. */
   async find(symbol: string, interval: string, from: number, to: number, limit: number): Promise<KlineView[]> {
     const q = this.quote;
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<KlineRow[]>(
       `SELECT ${q('id')}, ${q('symbol')}, ${q('interval')}, ${q('open_time')}, ${q('close_time')}, ${q('open_price')},` +
         ` ${q('high_price')}, ${q('low_price')}, ${q('close_price')}, ${q('volume')}, ${q('quote_asset_volume')},` +
         ` ${q('number_of_trades')}, ${q('taker_buy_base_volume')}, ${q('taker_buy_quote_volume')}` +
         ` FROM ${q('klines')} WHERE ${q('symbol')} = ? AND ${q('interval')} = ? AND ${q('open_time')} >= ?` +
         ` AND ${q('open_time')} <= ? ORDER BY ${q('open_time')} LIMIT ${Math.trunc(limit)}`,
       [symbol, interval, from, to],
-    )) as KlineRow[];
+    );
     return rows.map(toView);
   }
 
   async ranges(): Promise<StoredRange[]> {
     const q = this.quote;
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<{ symbol: string; interval: string; n: number | string; first_open: number | string; last_open: number | string }[]>(
       `SELECT ${q('symbol')}, ${q('interval')}, COUNT(*) AS n, MIN(${q('open_time')}) AS first_open,` +
         ` MAX(${q('open_time')}) AS last_open FROM ${q('klines')} GROUP BY ${q('symbol')}, ${q('interval')}` +
         ` ORDER BY ${q('symbol')}, ${q('interval')}`,
-    )) as { symbol: string; interval: string; n: number | string; first_open: number | string; last_open: number | string }[];
+    );
     return rows.map((row) => ({
       symbol: row.symbol,
       interval: row.interval,
@@ -134,11 +134,11 @@ export class KlineRepository {
 
   async range(symbol: string, interval: string): Promise<StoredRange | null> {
     const q = this.quote;
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<{ n: number | string; first_open: number | string | null; last_open: number | string | null }[]>(
       `SELECT COUNT(*) AS n, MIN(${q('open_time')}) AS first_open, MAX(${q('open_time')}) AS last_open` +
         ` FROM ${q('klines')} WHERE ${q('symbol')} = ? AND ${q('interval')} = ?`,
       [symbol, interval],
-    )) as { n: number | string; first_open: number | string | null; last_open: number | string | null }[];
+    );
     if (Number(row.n) === 0 || row.first_open === null || row.last_open === null) return null;
     return {
       symbol,
@@ -159,22 +159,22 @@ export class KlineRepository {
     const step = fixedIntervalMs(interval);
     const where = `${q('symbol')} = ? AND ${q('interval')} = ? AND ${q('open_time')} >= ? AND ${q('open_time')} <= ?`;
     if (step !== null) {
-      const rows = (await this.dataSource.query(
+      const rows = await this.dataSource.query<{ open_time: number | string; next_open: number | string }[]>(
         `SELECT open_time, next_open FROM (SELECT ${q('open_time')} AS open_time, LEAD(${q('open_time')})` +
           ` OVER (ORDER BY ${q('open_time')}) AS next_open FROM ${q('klines')} WHERE ${where}) AS steps` +
           ` WHERE next_open - open_time > ? ORDER BY open_time`,
         [symbol, interval, from, to, step],
-      )) as { open_time: number | string; next_open: number | string }[];
+      );
       return rows.map((row) => {
         const first = Number(row.open_time) + step;
         const next = Number(row.next_open);
         return { from: first, to: next - step, missing: Math.round((next - first) / step) };
       });
     }
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<{ open_time: number | string }[]>(
       `SELECT ${q('open_time')} AS open_time FROM ${q('klines')} WHERE ${where} ORDER BY ${q('open_time')}`,
       [symbol, interval, from, to],
-    )) as { open_time: number | string }[];
+    );
     const gaps: MissingRange[] = [];
     for (let i = 1; i < rows.length; i++) {
       let expected = nextOpenTime(interval, Number(rows[i - 1].open_time));

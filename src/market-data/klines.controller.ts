@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Body,
   Controller,
   Get,
@@ -27,6 +26,7 @@ import type { Response } from 'express';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { ApiKeyGuard } from '../common/api-key.guard';
+import { badField } from '../common/validation';
 import { KlineImportService } from './archive/kline-import.service';
 import { ImportKlinesBodyDto } from './dto/import-klines.body.dto';
 import { GetKlinesQueryDto, SymbolIntervalQueryDto } from './dto/kline-query.dto';
@@ -96,7 +96,7 @@ export class KlinesController {
     @Body() body: ImportKlinesBodyDto,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ImportResponse> {
-    if (!files || files.length === 0) throw new BadRequestException('files: at least one file is required');
+    if (!files || files.length === 0) throw badField('files', 'required', 'files: at least one archive file is required');
     try {
       const results = await this.importer.importFiles(
         files.map((file) => ({ name: file.originalname, path: file.path })),
