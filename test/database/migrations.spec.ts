@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { ALL_MIGRATIONS } from '../../migrations';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { buildDataSourceOptions, type DatabaseSettings } from '../../src/database/data-source-options';
 import { runPendingMigrations } from '../../src/database/run-migrations';
 import { freshMysqlDatabase } from '../support/test-database';
 
@@ -16,7 +16,7 @@ async function tableNames(dataSource: DataSource): Promise<string[]> {
   return rows.map((row) => row.name).sort();
 }
 
-describe.each([
+describe.each<[string, () => Promise<DatabaseSettings>]>([
   ['MariaDB', async () => ({ DATABASE_URL: await freshMysqlDatabase('migrations'), SQLITE_PATH: '' })],
   ['SQLite', () => Promise.resolve({ SQLITE_PATH: join(mkdtempSync(join(tmpdir(), 'opa-migrations-')), 'db.sqlite') })],
 ])('migrations on %s', (_store, settings) => {
