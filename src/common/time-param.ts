@@ -3,7 +3,7 @@ import { registerDecorator, type ValidationArguments, type ValidationOptions } f
 
 const EPOCH_MS = /^-?\d{1,15}$/;
 const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-const LATEST_MS = Date.UTC(9999, 11, 31);
+const LATEST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /**
  * Epoch milliseconds from either epoch ms digits or an ISO-8601 date/time. A date-time without a zone is taken as
@@ -53,7 +53,8 @@ export function IsTimeParam(validationOptions?: ValidationOptions): PropertyDeco
         ...validationOptions,
       },
       validator: {
-        validate: (value: unknown) => typeof value === 'number' && Number.isSafeInteger(value),
+        // Re-checked here: JSON bodies bring numbers the transform leaves as they are when out of range.
+        validate: (value: unknown) => typeof value === 'number' && parseTimeParam(value) === value,
       },
     });
   };

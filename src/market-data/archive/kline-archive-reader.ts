@@ -35,9 +35,11 @@ export async function* readArchiveLines(source: ArchiveSource): AsyncGenerator<A
 }
 
 async function* csvLines(entry: string, stream: Readable): AsyncGenerator<ArchiveLine> {
-  const parser = stream.pipe(
-    parse({ relax_column_count: true, skip_empty_lines: true, trim: true, info: true, bom: true }),
-  );
+  const parser = parse({ relax_column_count: true, skip_empty_lines: true, trim: true, info: true, bom: true });
+  // pipe() does not forward source errors (unreadable file, corrupt zip entry): without this the import would hang
+  // and the error would escape as an uncaught exception.
+  stream.once('error', (error) => parser.destroy(error));
+  stream.pipe(parser);
   for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
     yield { entry, line: item.info.lines, fields: item.record };
   }

@@ -1,4 +1,4 @@
-import { type BinanceInterval, expectedCloseTime, isOnIntervalGrid } from '../binance-interval';
+import { type BinanceInterval, expectedCloseTime, isOnIntervalGrid, nextOpenTime } from '../binance-interval';
 import { compareBinanceDecimals, isZeroDecimal, toBinanceDecimal } from '../decimal';
 import type { KlineRecord } from '../kline-record';
 
@@ -38,7 +38,8 @@ const DECIMAL_FIELDS = [
  * quote_asset_volume, number_of_trades, taker_buy_base_volume, taker_buy_quote_volume[, ignore].
  */
 export function parseKlineRow(fields: string[], symbol: string, interval: BinanceInterval, isFirstLine: boolean): ParsedRow {
-  if (isFirstLine && fields.length > 0 && !/^\d/.test(fields[0])) return { kind: 'header' };
+  // Binance's header starts with a name (open_time); a first row starting with anything else is data to validate.
+  if (isFirstLine && fields.length > 0 && /^[A-Za-z_]/.test(fields[0])) return { kind: 'header' };
   if (fields.length !== 11 && fields.length !== 12) {
     return invalid(`expected 11 or 12 columns, found ${fields.length}`);
   }
@@ -74,6 +75,7 @@ export function parseKlineRow(fields: string[], symbol: string, interval: Binanc
   };
   const broken = inconsistency(record);
   if (broken) return invalid(broken);
+  if (closeTime > nextOpenTime(interval, openTime)) return invalid('close_time is after the next candle opens');
 
   if (!isOnIntervalGrid(interval, openTime)) {
     return { kind: 'skipped', reason: `open_time ${new Date(openTime).toISOString()} is not on the ${interval} grid` };
