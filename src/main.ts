@@ -12,6 +12,7 @@ async function bootstrap(): Promise<void> {
   const levels = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(), {
     logger: levels.slice(0, Math.max(1, levels.indexOf(logLevel as (typeof levels)[number]) + 1)),
+    abortOnError: false,
   });
   configureApp(app);
   const config = app.get(ConfigService);

@@ -46,7 +46,10 @@ function describe(result: FileImportResult): string {
 
 async function main(): Promise<number> {
   const args = parseCommandLine(process.argv.slice(2));
-  const context = await NestFactory.createApplicationContext(CliModule.forRoot(), { logger: ['error', 'warn'] });
+  const context = await NestFactory.createApplicationContext(CliModule.forRoot(), {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
   try {
     const importer = context.get(KlineImportService);
     const results = await importer.importFiles(
