@@ -6,6 +6,7 @@ import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MarketDataModule } from './market-data/market-data.module';
+import { ModellingModule } from './modelling/modelling.module';
 
 export interface AppModuleOptions {
   /**
@@ -39,6 +40,7 @@ export class AppModule {
         }),
         DatabaseModule,
         MarketDataModule,
+        ModellingModule,
         HealthModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],

@@ -1,6 +1,18 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 import { BINANCE_INTERVALS } from '../market-data/binance-interval';
+import { IsCronExpression as IsModelCronExpression } from '../modelling/cron-expression';
 
 const SYMBOL_LIST = /^[A-Z0-9]{2,20}(,[A-Z0-9]{2,20})*$/;
 const INTERVAL_LIST = new RegExp(`^(${BINANCE_INTERVALS.join('|')})(,(${BINANCE_INTERVALS.join('|')}))*$`);
@@ -66,6 +78,35 @@ export class Environment {
   @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? 'log' : value))
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose' })
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  // --- Modelling (src/modelling): training threads, scheduled retraining, predictions of newly closed candles ---
+
+  /** Unset: no scheduled retraining. Retrains every pair with an active model; see promotion-rule.ts. */
+  @IsOptional()
+  @Transform(trimmedOrUndefined)
+  @IsModelCronExpression(false)
+  MODEL_RETRAIN_CRON?: string;
+
+  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? 8_760 : Number(value)))
+  @IsInt({ message: 'MODEL_RETRAIN_WINDOW_CANDLES must be an integer from 500 to 10000000' })
+  @Min(500, { message: 'MODEL_RETRAIN_WINDOW_CANDLES must be an integer from 500 to 10000000' })
+  @Max(10_000_000, { message: 'MODEL_RETRAIN_WINDOW_CANDLES must be an integer from 500 to 10000000' })
+  MODEL_RETRAIN_WINDOW_CANDLES = 8_760;
+
+  /** predictLatest for every active model; 'off' disables it. Off by default under Jest (NODE_ENV=test). */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.trim() !== '' ? value.trim() : process.env.NODE_ENV === 'test' ? 'off' : '20 * * * * *',
+  )
+  @IsModelCronExpression(true)
+  MODEL_PREDICT_CRON = process.env.NODE_ENV === 'test' ? 'off' : '20 * * * * *';
+
+  /** Worker threads that build trees; unset: one per core. */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'MODEL_TRAINING_THREADS must be an integer from 1 to 64' })
+  @Min(1, { message: 'MODEL_TRAINING_THREADS must be an integer from 1 to 64' })
+  @Max(64, { message: 'MODEL_TRAINING_THREADS must be an integer from 1 to 64' })
+  MODEL_TRAINING_THREADS?: number;
 }
 
 export class EnvironmentError extends Error {}

@@ -17,6 +17,8 @@ export interface WalkForwardOptions {
   /** 'expanding' (default): all earlier rows; otherwise only the last `rollingCandles` candles before the purge. */
   trainingWindow?: 'expanding' | { rollingCandles: number };
   forest?: SignalModelTrainingOptions;
+  /** Called after each fold has been trained and scored (progress reporting). */
+  onFoldDone?: (fold: number, folds: number) => void;
 }
 
 export interface BaselineReports {
@@ -125,6 +127,7 @@ export async function walkForward(dataset: Dataset, options: WalkForwardOptions 
       training: stats,
     });
     for (const key of Object.keys(pooled) as Array<keyof FoldPredictions>) (pooled[key] as unknown[]).push(...predictions[key]);
+    options.onFoldDone?.(fold, folds);
   }
   return { folds: reports, overall: evaluate(dataset, pooled, buy), options: { folds, purgeCandles, trainingWindow } };
 }

@@ -1,0 +1,199 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, Repository } from 'typeorm';
+import { ActiveModelEntity } from './active-model.entity';
+import { DEFAULT_FEATURE_SET, type LabelConfig, type SignalModel, SignalPredictor } from './core';
+import { decodeModel, encodeModel } from './model-codec';
+import type { EvaluationSettings, HyperParameters, PromotionRecord } from './model-documents';
+import { ModelEntity, type ModelOrigin, type ModelStatus } from './model.entity';
+import { ModellingError, ModellingErrorCode } from './modelling.errors';
+import type { TrainingRunResult } from './training-run';
+
+export interface NewModel {
+  symbol: string;
+  interval: string;
+  dataStart: number;
+  dataEnd: number;
+  labels: LabelConfig;
+  hyperParameters: HyperParameters;
+  seed: number;
+  evaluation: EvaluationSettings;
+  origin: ModelOrigin;
+}
+
+export interface ModelListFilter {
+  symbol?: string;
+  interval?: string;
+  status?: ModelStatus;
+}
+
+const PREDICTOR_CACHE_SIZE = 8;
+
+/** The model registry: rows of `models`, the active model per symbol × interval, and loading stored models. */
+@Injectable()
+export class ModelRegistryService {
+  private readonly predictors = new Map<number, SignalPredictor>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
+    @InjectRepository(ActiveModelEntity) private readonly active: Repository<ActiveModelEntity>,
+  ) {}
+
+  async create(model: NewModel): Promise<ModelEntity> {
+    const entity = this.models.create({
+      symbol: model.symbol,
+      interval: model.interval,
+      status: 'queued',
+      progress: 0,
+      stage: 'queued',
+      origin: model.origin,
+      dataStart: model.dataStart,
+      dataEnd: model.dataEnd,
+      featureSetVersion: DEFAULT_FEATURE_SET.version,
+      featureNames: [...DEFAULT_FEATURE_SET.names],
+      labelDefinition: { ...model.labels, extraDeadZone: model.labels.extraDeadZone ?? 0 },
+      hyperParameters: model.hyperParameters,
+      evaluation: model.evaluation,
+      seed: model.seed,
+      datasetSummary: null,
+      metrics: null,
+      rocAuc: null,
+      accuracy: null,
+      trainingStats: null,
+      trainingMs: null,
+      modelData: null,
+      modelEncoding: null,
+      modelBytes: null,
+      modelSha256: null,
+      error: null,
+      promotion: null,
+      createdAt: Date.now(),
+      startedAt: null,
+      finishedAt: null,
+    });
+    return this.models.save(entity);
+  }
+
+  async get(id: number): Promise<ModelEntity> {
+    const model = await this.models.findOneBy({ id });
+    if (!model) throw new ModellingError(ModellingErrorCode.ModelNotFound, `model ${id} does not exist`);
+    return model;
+  }
+
+  list(filter: ModelListFilter = {}): Promise<ModelEntity[]> {
+    const where = Object.fromEntries(Object.entries(filter).filter(([, value]) => value !== undefined)) as ModelListFilter;
+    return this.models.find({ where, order: { id: 'DESC' } });
+  }
+
+  listByStatus(statuses: ModelStatus[]): Promise<ModelEntity[]> {
+    return this.models.find({ where: { status: In(statuses) }, order: { id: 'ASC' } });
+  }
+
+  async markTraining(id: number): Promise<void> {
+    await this.models.update({ id }, { status: 'training', progress: 0, stage: 'loading candles', startedAt: Date.now() });
+  }
+
+  async updateProgress(id: number, progress: number, stage: string): Promise<void> {
+    await this.models.update({ id }, { progress: Math.min(1, Math.max(0, progress)), stage });
+  }
+
+  async markReady(id: number, result: TrainingRunResult, trainingMs: number): Promise<void> {
+    const encoded = encodeModel(result.model);
+    await this.models.update(
+      { id },
+      {
+        status: 'ready',
+        progress: 1,
+        stage: 'ready',
+        datasetSummary: result.datasetSummary,
+        metrics: result.metrics,
+        rocAuc: result.metrics.roc_auc,
+        accuracy: result.metrics.accuracy,
+        trainingStats: result.stats,
+        trainingMs: Math.round(trainingMs),
+        modelData: encoded.data,
+        modelEncoding: encoded.encoding,
+        modelBytes: encoded.bytes,
+        modelSha256: encoded.sha256,
+        finishedAt: Date.now(),
+      },
+    );
+  }
+
+  async markFailed(id: number, error: string): Promise<void> {
+    await this.models.update({ id }, { status: 'failed', stage: 'failed', error: error.slice(0, 60_000), finishedAt: Date.now() });
+  }
+
+  async recordPromotion(id: number, promotion: PromotionRecord): Promise<void> {
+    await this.models.update({ id }, { promotion });
+  }
+
+  /**
+   * Makes a ready model the active one of its symbol × interval (replacing any other): one row per pair in
+   * `active_models`, written with an upsert inside a transaction.
+   */
+  async activate(id: number, reason: string): Promise<ModelEntity> {
+    const model = await this.get(id);
+    if (model.status !== 'ready') {
+      throw new ModellingError(ModellingErrorCode.ModelNotReady, `model ${id} is ${model.status}; only a ready model can be activated`);
+    }
+    await this.dataSource.transaction(async (manager) => {
+      const repository = manager.getRepository(ActiveModelEntity);
+      await repository.upsert(
+        { symbol: model.symbol, interval: model.interval, modelId: model.id, activatedAt: Date.now(), reason: reason.slice(0, 255) },
+        ['symbol', 'interval'],
+      );
+    });
+    return model;
+  }
+
+  async activeModelId(symbol: string, interval: string): Promise<number | null> {
+    return (await this.active.findOneBy({ symbol, interval }))?.modelId ?? null;
+  }
+
+  activeModels(): Promise<ActiveModelEntity[]> {
+    return this.active.find({ order: { symbol: 'ASC', interval: 'ASC' } });
+  }
+
+  /** Ids of the models that are active somewhere. */
+  async activeIds(): Promise<Set<number>> {
+    return new Set((await this.active.find()).map((row) => row.modelId));
+  }
+
+  /** The compressed model as stored (for audits and tests). */
+  async storedModel(id: number): Promise<{ data: Buffer; encoding: string } | null> {
+    const row = await this.models
+      .createQueryBuilder('model')
+      .addSelect('model.modelData')
+      .where('model.id = :id', { id })
+      .getOne();
+    if (!row?.modelData || !row.modelEncoding) return null;
+    return { data: Buffer.from(row.modelData), encoding: row.modelEncoding };
+  }
+
+  async signalModel(id: number): Promise<SignalModel> {
+    return (await this.predictor(id)).model;
+  }
+
+  /** A predictor for a ready model (models never change once ready, so a small cache is safe). */
+  async predictor(id: number): Promise<SignalPredictor> {
+    const cached = this.predictors.get(id);
+    if (cached) return cached;
+    const model = await this.get(id);
+    if (model.status !== 'ready') throw new ModellingError(ModellingErrorCode.ModelNotReady, `model ${id} is ${model.status}, not ready`);
+    const stored = await this.storedModel(id);
+    if (!stored) throw new ModellingError(ModellingErrorCode.UnsupportedModel, `model ${id} has no stored model data`);
+    const signalModel = decodeModel(stored.data, stored.encoding);
+    if (signalModel.featureSetVersion !== DEFAULT_FEATURE_SET.version) {
+      throw new ModellingError(
+        ModellingErrorCode.UnsupportedModel,
+        `model ${id} uses feature set ${signalModel.featureSetVersion}; this build computes ${DEFAULT_FEATURE_SET.version}`,
+      );
+    }
+    const predictor = new SignalPredictor(signalModel);
+    if (this.predictors.size >= PREDICTOR_CACHE_SIZE) this.predictors.delete(this.predictors.keys().next().value as number);
+    this.predictors.set(id, predictor);
+    return predictor;
+  }
+}
