@@ -1,10 +1,12 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { IngestionModule } from './ingestion/ingestion.module';
 import { MarketDataModule } from './market-data/market-data.module';
 import { ModellingModule } from './modelling/modelling.module';
 
@@ -38,8 +40,11 @@ export class AppModule {
             { ttl: 60_000, limit: config.getOrThrow<number>('RATE_LIMIT_PER_MINUTE') },
           ],
         }),
+        // One scheduler registry for the whole app: ingestion sync, retraining and predictions register jobs in it.
+        ScheduleModule.forRoot(),
         DatabaseModule,
         MarketDataModule,
+        IngestionModule,
         ModellingModule,
         HealthModule,
       ],

@@ -9,8 +9,11 @@ import {
   Max,
   Min,
   MinLength,
+  registerDecorator,
   validateSync,
+  type ValidationOptions,
 } from 'class-validator';
+import { CronTime } from 'cron';
 import { BINANCE_INTERVALS } from '../market-data/binance-interval';
 import { IsCronExpression as IsModelCronExpression } from '../modelling/cron-expression';
 
@@ -79,6 +82,85 @@ export class Environment {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose' })
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
+  // --- Ingestion (src/ingestion): Binance client, rate limits, backfill jobs and the scheduled sync ---
+
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.trim() !== '' ? value.trim().replace(/\/+$/, '') : 'https://api.binance.com',
+  )
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'BINANCE_BASE_URL must be an http(s) URL such as https://api.binance.com' })
+  BINANCE_BASE_URL = 'https://api.binance.com';
+
+  @Transform(integerOr(10_000))
+  @IsInt({ message: 'BINANCE_REQUEST_TIMEOUT_MS must be an integer (milliseconds)' })
+  @Min(50, { message: 'BINANCE_REQUEST_TIMEOUT_MS must be at least 50' })
+  BINANCE_REQUEST_TIMEOUT_MS = 10_000;
+
+  @Transform(integerOr(6_000))
+  @IsInt({ message: 'BINANCE_WEIGHT_LIMIT must be an integer (request weight per minute)' })
+  @Min(10, { message: 'BINANCE_WEIGHT_LIMIT must be at least 10' })
+  BINANCE_WEIGHT_LIMIT = 6_000;
+
+  @Transform(integerOr(80))
+  @IsInt({ message: 'BINANCE_WEIGHT_BUDGET_PERCENT must be an integer from 1 to 100' })
+  @Min(1, { message: 'BINANCE_WEIGHT_BUDGET_PERCENT must be an integer from 1 to 100' })
+  @Max(100, { message: 'BINANCE_WEIGHT_BUDGET_PERCENT must be an integer from 1 to 100' })
+  BINANCE_WEIGHT_BUDGET_PERCENT = 80;
+
+  @Transform(integerOr(60_000))
+  @IsInt({ message: 'BINANCE_WEIGHT_WINDOW_MS must be an integer (milliseconds; Binance uses 60000)' })
+  @Min(1_000, { message: 'BINANCE_WEIGHT_WINDOW_MS must be at least 1000' })
+  BINANCE_WEIGHT_WINDOW_MS = 60_000;
+
+  @Transform(integerOr(8))
+  @IsInt({ message: 'BINANCE_MAX_CONCURRENCY must be an integer from 1 to 64' })
+  @Min(1, { message: 'BINANCE_MAX_CONCURRENCY must be an integer from 1 to 64' })
+  @Max(64, { message: 'BINANCE_MAX_CONCURRENCY must be an integer from 1 to 64' })
+  BINANCE_MAX_CONCURRENCY = 8;
+
+  @Transform(integerOr(8))
+  @IsInt({ message: 'BINANCE_RETRY_ATTEMPTS must be an integer from 0 to 50' })
+  @Min(0, { message: 'BINANCE_RETRY_ATTEMPTS must be an integer from 0 to 50' })
+  @Max(50, { message: 'BINANCE_RETRY_ATTEMPTS must be an integer from 0 to 50' })
+  BINANCE_RETRY_ATTEMPTS = 8;
+
+  @Transform(integerOr(500))
+  @IsInt({ message: 'BINANCE_RETRY_BASE_DELAY_MS must be an integer (milliseconds)' })
+  @Min(1, { message: 'BINANCE_RETRY_BASE_DELAY_MS must be at least 1' })
+  BINANCE_RETRY_BASE_DELAY_MS = 500;
+
+  @Transform(integerOr(30_000))
+  @IsInt({ message: 'BINANCE_RETRY_MAX_DELAY_MS must be an integer (milliseconds)' })
+  @Min(1, { message: 'BINANCE_RETRY_MAX_DELAY_MS must be at least 1' })
+  BINANCE_RETRY_MAX_DELAY_MS = 30_000;
+
+  /** Off by default under Jest (NODE_ENV=test) so unrelated test apps never call Binance. */
+  @Transform(({ value }: { value: unknown }) =>
+    value === undefined || value === '' ? process.env.NODE_ENV !== 'test' : value === true || value === 'true' ? true : value === 'false' ? false : value,
+  )
+  @IsBoolean({ message: 'INGESTION_ENABLED must be true or false' })
+  INGESTION_ENABLED = true;
+
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : '5 * * * * *'))
+  @IsCronExpression({ message: 'INGESTION_CRON must be a cron expression such as "5 * * * * *" (every minute, 5 s past)' })
+  INGESTION_CRON = '5 * * * * *';
+
+  @Transform(integerOr(1000))
+  @IsInt({ message: 'INGESTION_SYNC_INITIAL_CANDLES must be an integer from 1 to 100000' })
+  @Min(1, { message: 'INGESTION_SYNC_INITIAL_CANDLES must be an integer from 1 to 100000' })
+  @Max(100_000, { message: 'INGESTION_SYNC_INITIAL_CANDLES must be an integer from 1 to 100000' })
+  INGESTION_SYNC_INITIAL_CANDLES = 1000;
+
+  @Transform(integerOr(1000))
+  @IsInt({ message: 'INGESTION_SYNC_REPAIR_CANDLES must be an integer from 0 to 1000000' })
+  @Min(0, { message: 'INGESTION_SYNC_REPAIR_CANDLES must be an integer from 0 to 1000000' })
+  @Max(1_000_000, { message: 'INGESTION_SYNC_REPAIR_CANDLES must be an integer from 0 to 1000000' })
+  INGESTION_SYNC_REPAIR_CANDLES = 1000;
+
+  @Transform(integerOr(5_000))
+  @IsInt({ message: 'INGESTION_POLL_MS must be an integer (milliseconds)' })
+  @Min(50, { message: 'INGESTION_POLL_MS must be at least 50' })
+  INGESTION_POLL_MS = 5_000;
+
   // --- Modelling (src/modelling): training threads, scheduled retraining, predictions of newly closed candles ---
 
   /** Unset: no scheduled retraining. Retrains every pair with an active model; see promotion-rule.ts. */
@@ -107,6 +189,33 @@ export class Environment {
   @Min(1, { message: 'MODEL_TRAINING_THREADS must be an integer from 1 to 64' })
   @Max(64, { message: 'MODEL_TRAINING_THREADS must be an integer from 1 to 64' })
   MODEL_TRAINING_THREADS?: number;
+}
+
+function integerOr(fallback: number) {
+  return ({ value }: { value: unknown }) => (value === undefined || value === '' ? fallback : Number(value));
+}
+
+/** A cron expression the scheduler (the `cron` package behind @nestjs/schedule) accepts. */
+function IsCronExpression(validationOptions?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyKey: string | symbol) => {
+    registerDecorator({
+      name: 'isCronExpression',
+      target: target.constructor,
+      propertyName: propertyKey as string,
+      options: validationOptions,
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') return false;
+          try {
+            new CronTime(value);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+      },
+    });
+  };
 }
 
 export class EnvironmentError extends Error {}

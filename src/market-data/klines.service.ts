@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { BinanceInterval } from './binance-interval';
 import type { CoverageResponse, KlinePageResponse, StoredPairResponse } from './dto/kline.response';
 import { KlineRepository } from './kline.repository';
+import { isKnownGap, KnownGapRepository } from './known-gap.repository';
 
 export interface KlinePageRequest {
   symbol: string;
@@ -14,7 +15,11 @@ export interface KlinePageRequest {
 
 @Injectable()
 export class KlinesService {
-  constructor(private readonly klines: KlineRepository) {}
+  constructor(
+    private readonly klines: KlineRepository,
+    /** Gaps Binance confirmed it has no candles for, recorded by ingestion. */
+    private readonly knownGaps: KnownGapRepository,
+  ) {}
 
   /** One page of klines, oldest first; `next` is the open time the following page starts at. */
   async page(request: KlinePageRequest): Promise<KlinePageResponse> {
@@ -29,6 +34,8 @@ export class KlinesService {
   async coverage(symbol: string, interval: BinanceInterval): Promise<CoverageResponse> {
     const range = await this.klines.range(symbol, interval);
     const gaps = range ? await this.klines.missingRanges(symbol, interval) : [];
+    const known = range && gaps.length > 0 ? await this.knownGaps.find(symbol, interval) : [];
+    const knownFlags = gaps.map((gap) => isKnownGap(known, gap.from, gap.to));
     return {
       symbol,
       interval,
@@ -38,10 +45,12 @@ export class KlinesService {
       first_open_time_iso: range ? new Date(range.first_open_time).toISOString() : null,
       last_open_time_iso: range ? new Date(range.last_open_time).toISOString() : null,
       missing: gaps.reduce((sum, gap) => sum + gap.missing, 0),
-      gaps: gaps.map((gap) => ({
+      known_missing: gaps.reduce((sum, gap, index) => sum + (knownFlags[index] ? gap.missing : 0), 0),
+      gaps: gaps.map((gap, index) => ({
         ...gap,
         from_iso: new Date(gap.from).toISOString(),
         to_iso: new Date(gap.to).toISOString(),
+        known: knownFlags[index],
       })),
     };
   }

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MarketDataModule } from '../market-data/market-data.module';
 import { ActiveModelEntity } from './active-model.entity';
@@ -19,7 +18,7 @@ import { PredictionsService } from './predictions.service';
  * predictions (PredictionsService.predictLatest is the hook for newly closed candles) and scheduled retraining.
  */
 @Module({
-  imports: [ScheduleModule.forRoot(), TypeOrmModule.forFeature([ModelEntity, ActiveModelEntity, PredictionEntity]), MarketDataModule],
+  imports: [TypeOrmModule.forFeature([ModelEntity, ActiveModelEntity, PredictionEntity]), MarketDataModule],
   controllers: [ModelsController, PredictionsController],
   providers: [ModelCandleLoader, ModelRegistryService, ModelTrainingService, PredictionsService, ModelRetrainService, ModellingScheduler],
   exports: [ModelRegistryService, ModelTrainingService, PredictionsService, ModelRetrainService],

@@ -37,6 +37,11 @@ export class GapResponse {
   @ApiProperty({ example: 2, description: 'Number of missing candles' }) missing!: number;
   @ApiProperty({ example: '2023-03-24T12:00:00.000Z' }) from_iso!: string;
   @ApiProperty({ example: '2023-03-24T13:00:00.000Z' }) to_iso!: string;
+  @ApiProperty({
+    example: true,
+    description: 'A known gap: Binance answered a request for exactly this range with no candle (the exchange was down)',
+  })
+  known!: boolean;
 }
 
 export class CoverageResponse {
@@ -49,6 +54,8 @@ export class CoverageResponse {
   @ApiProperty({ type: String, nullable: true }) last_open_time_iso!: string | null;
   @ApiProperty({ example: 17729, description: 'Candles missing between the first and the last stored one' })
   missing!: number;
+  @ApiProperty({ example: 17729, description: 'Of `missing`, the candles in known gaps (Binance has none to give)' })
+  known_missing!: number;
   @ApiProperty({ type: [GapResponse], description: 'Runs of missing candles; gaps are reported, never filled' })
   gaps!: GapResponse[];
 }

@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { CronJob } from 'cron';
+import { IngestionLeaderService } from '../ingestion-leader.service';
+import { IngestionLifecycle } from '../ingestion-lifecycle';
+import { INGESTION_SETTINGS, type IngestionSettings } from '../ingestion.settings';
+import { IngestionJobRunner } from '../jobs/ingestion-job-runner';
+import { SymbolCatalog } from '../symbol-catalog';
+import { IngestionSyncService } from './ingestion-sync.service';
+
+export const SYNC_CRON_NAME = 'ingestion-sync';
+
+/**
+ * Wires ingestion to time. Every INGESTION_POLL_MS: check or take the ingestion lock and, as leader, run pending
+ * backfill jobs. On INGESTION_CRON (when INGESTION_ENABLED): the leader runs the sync. Handlers are thin and catch
+ * everything, so a failed run is logged and never becomes an unhandled rejection.
+ */
+@Injectable()
+export class IngestionScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(IngestionScheduler.name);
+  private pollTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    @Inject(INGESTION_SETTINGS) private readonly settings: IngestionSettings,
+    private readonly registry: SchedulerRegistry,
+    private readonly leader: IngestionLeaderService,
+    private readonly jobRunner: IngestionJobRunner,
+    private readonly sync: IngestionSyncService,
+    private readonly catalog: SymbolCatalog,
+    private readonly lifecycle: IngestionLifecycle,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.pollTimer = setInterval(() => this.onPoll(), this.settings.pollMs);
+    this.onPoll();
+    if (!this.settings.enabled) {
+      this.logger.log('Scheduled sync is off (INGESTION_ENABLED=false); backfill jobs still run');
+      return;
+    }
+    const job = CronJob.from({ cronTime: this.settings.cron, onTick: () => this.onCronTick(), start: false });
+    this.registry.addCronJob(SYNC_CRON_NAME, job);
+    job.start();
+    const pairs = this.settings.pairs.map((pair) => `${pair.symbol} ${pair.interval}`).join(', ');
+    this.logger.log(`Scheduled sync on "${this.settings.cron}" for ${pairs}`);
+    // Report unlisted symbols at start-up rather than at the first tick.
+    this.catalog.validPairs(this.settings.pairs, { signal: this.lifecycle.signal }).catch((error: unknown) => {
+      if (!this.lifecycle.stopping) this.logger.warn(`Could not check SYMBOLS against exchangeInfo yet: ${describe(error)}`);
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.lifecycle.stop();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.registry.doesExist('cron', SYNC_CRON_NAME)) {
+      await this.registry.getCronJob(SYNC_CRON_NAME).stop();
+      this.registry.deleteCronJob(SYNC_CRON_NAME);
+    }
+    await this.jobRunner.idle();
+    await this.sync.idle();
+    await this.leader.resign();
+  }
+
+  private onPoll(): void {
+    this.leader
+      .ensureLeadership()
+      .then((leader) => {
+        if (leader) this.jobRunner.kick();
+      })
+      .catch((error: unknown) => this.logger.warn(`Ingestion poll failed: ${describe(error)}`));
+  }
+
+  private onCronTick(): void {
+    if (this.lifecycle.stopping) return;
+    if (this.sync.isRunning) {
+      this.logger.warn('Previous sync still running; this tick is skipped');
+      return;
+    }
+    this.leader
+      .ensureLeadership()
+      .then(async (leader) => {
+        if (leader) await this.sync.syncAll();
+      })
+      .catch((error: unknown) => this.logger.error(`Scheduled sync failed: ${describe(error)}`));
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
