@@ -3,13 +3,16 @@ import { createConnection } from 'mysql2/promise';
 /** Server the integration tests use; CI and the README point it at the local MariaDB. */
 export const MYSQL_TEST_SERVER = process.env.MYSQL_TEST_SERVER ?? 'mysql://root@127.0.0.1:3306';
 
+/** Lets two checkouts run their suites on one server at once without dropping each other's databases. */
+const TEST_DATABASE_PREFIX = process.env.OPA_TEST_DB_PREFIX ?? 'opa_crypto_test';
+
 /**
- * Drops and recreates `opa_crypto_test_<suffix>` so every suite starts from an empty schema of its own,
+ * Drops and recreates `opa_crypto_test_<suffix>` (prefix from OPA_TEST_DB_PREFIX) so every suite starts from an empty schema of its own,
  * and returns its DATABASE_URL.
  */
 export async function freshMysqlDatabase(suffix: string): Promise<string> {
   if (!/^[a-z0-9_]+$/.test(suffix)) throw new Error(`Database suffix ${suffix} must be lower-case letters, digits, _`);
-  const name = `opa_crypto_test_${suffix}`;
+  const name = `${TEST_DATABASE_PREFIX}_${suffix}`;
   const connection = await createConnection(MYSQL_TEST_SERVER);
   try {
     await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
