@@ -6,7 +6,7 @@ import type { KlineRecord, KlineView } from './kline-record';
 import { SYMBOL_PATTERN } from './kline-record';
 
 const CANONICAL_DECIMAL = /^\d{1,28}\.\d{8}$/;
-const UPSERT_BATCH_ROWS = 2_000;
+const UPSERT_BATCH_ROWS = 4_000;
 const INSERT_COLUMNS = [
   'symbol',
   'interval',
@@ -73,9 +73,15 @@ export class KlineRepository {
   async upsert(records: readonly KlineRecord[], manager?: EntityManager): Promise<number> {
     if (records.length === 0) return 0;
     const run = async (em: EntityManager) => {
+      // One statement in flight at a time, but the next one is built while the server runs the current one:
+      // building the SQL is about a third of the work, so overlapping it is the cheapest speed-up left.
+      let inFlight: Promise<unknown> = Promise.resolve();
       for (let start = 0; start < records.length; start += UPSERT_BATCH_ROWS) {
-        await em.query(this.upsertSql(records.slice(start, start + UPSERT_BATCH_ROWS)));
+        const sql = this.upsertSql(records.slice(start, start + UPSERT_BATCH_ROWS));
+        await inFlight;
+        inFlight = em.query(sql);
       }
+      await inFlight;
     };
     if (manager) await run(manager);
     else await this.dataSource.transaction(run);
