@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { MarketDataModule } from './market-data/market-data.module';
 import { ModellingModule } from './modelling/modelling.module';
+import { TradingModule } from './trading/trading.module';
 
 export interface AppModuleOptions {
   /**
@@ -46,6 +47,7 @@ export class AppModule {
         MarketDataModule,
         IngestionModule,
         ModellingModule,
+        TradingModule,
         HealthModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],

@@ -4,5 +4,6 @@ import { KlineEntity } from '../market-data/kline.entity';
 import { ActiveModelEntity } from '../modelling/active-model.entity';
 import { ModelEntity } from '../modelling/model.entity';
 import { PredictionEntity } from '../modelling/prediction.entity';
+import { TRADING_ENTITIES } from '../trading/trading.entities';
 
-export const DATABASE_ENTITIES = [KlineEntity, ModelEntity, ActiveModelEntity, PredictionEntity, IngestionJobEntity, KnownGapEntity];
+export const DATABASE_ENTITIES = [KlineEntity, ModelEntity, ActiveModelEntity, PredictionEntity, IngestionJobEntity, KnownGapEntity, ...TRADING_ENTITIES];
