@@ -1,3 +1,4 @@
+import { BacktestEntity } from '../backtest/backtest.entity';
 import { IngestionJobEntity } from '../ingestion/jobs/ingestion-job.entity';
 import { KnownGapEntity } from '../market-data/known-gap.entity';
 import { KlineEntity } from '../market-data/kline.entity';
@@ -5,4 +6,4 @@ import { ActiveModelEntity } from '../modelling/active-model.entity';
 import { ModelEntity } from '../modelling/model.entity';
 import { PredictionEntity } from '../modelling/prediction.entity';
 
-export const DATABASE_ENTITIES = [KlineEntity, ModelEntity, ActiveModelEntity, PredictionEntity, IngestionJobEntity, KnownGapEntity];
+export const DATABASE_ENTITIES = [KlineEntity, ModelEntity, ActiveModelEntity, PredictionEntity, IngestionJobEntity, KnownGapEntity, BacktestEntity];
