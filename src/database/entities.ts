@@ -1,3 +1,4 @@
+import { BacktestEntity } from '../backtest/backtest.entity';
 import { IngestionJobEntity } from '../ingestion/jobs/ingestion-job.entity';
 import { KnownGapEntity } from '../market-data/known-gap.entity';
 import { KlineEntity } from '../market-data/kline.entity';
@@ -6,4 +7,13 @@ import { ModelEntity } from '../modelling/model.entity';
 import { PredictionEntity } from '../modelling/prediction.entity';
 import { TRADING_ENTITIES } from '../trading/trading.entities';
 
-export const DATABASE_ENTITIES = [KlineEntity, ModelEntity, ActiveModelEntity, PredictionEntity, IngestionJobEntity, KnownGapEntity, ...TRADING_ENTITIES];
+export const DATABASE_ENTITIES = [
+  KlineEntity,
+  ModelEntity,
+  ActiveModelEntity,
+  PredictionEntity,
+  IngestionJobEntity,
+  KnownGapEntity,
+  BacktestEntity,
+  ...TRADING_ENTITIES,
+];
