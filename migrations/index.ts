@@ -1,6 +1,14 @@
 import { CreateKlines1764050000000 } from './1764050000000-create-klines';
 import { CreateModels1764070000000 } from './1764070000000-create-models';
 import { CreateIngestion1764090000000 } from './1764090000000-create-ingestion';
+import { CreateBacktests1764110000000 } from './1764110000000-create-backtests';
+import { CreateTrading1764130000000 } from './1764130000000-create-trading';
 
 /** Every migration, oldest first. Listed explicitly so the compiled app, the CLI and Jest load the same set. */
-export const ALL_MIGRATIONS = [CreateKlines1764050000000, CreateModels1764070000000, CreateIngestion1764090000000];
+export const ALL_MIGRATIONS = [
+  CreateKlines1764050000000,
+  CreateModels1764070000000,
+  CreateIngestion1764090000000,
+  CreateBacktests1764110000000,
+  CreateTrading1764130000000,
+];

@@ -3,12 +3,14 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { BacktestModule } from './backtest/backtest.module';
 import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { MarketDataModule } from './market-data/market-data.module';
 import { ModellingModule } from './modelling/modelling.module';
+import { TradingModule } from './trading/trading.module';
 
 export interface AppModuleOptions {
   /**
@@ -46,6 +48,8 @@ export class AppModule {
         MarketDataModule,
         IngestionModule,
         ModellingModule,
+        BacktestModule,
+        TradingModule,
         HealthModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],

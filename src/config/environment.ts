@@ -3,6 +3,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -189,6 +190,106 @@ export class Environment {
   @Min(1, { message: 'MODEL_TRAINING_THREADS must be an integer from 1 to 64' })
   @Max(64, { message: 'MODEL_TRAINING_THREADS must be an integer from 1 to 64' })
   MODEL_TRAINING_THREADS?: number;
+
+  // --- Trading (src/trading): paper by default; live only with TRADING_MODE=live AND TRADING_LIVE_CONFIRM ---
+
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? value.trim().toLowerCase() : 'paper'))
+  @IsIn(['paper', 'live'], { message: 'TRADING_MODE must be paper or live' })
+  TRADING_MODE: 'paper' | 'live' = 'paper';
+
+  /** Must equal I_UNDERSTAND_REAL_ORDERS, together with TRADING_MODE=live, for real orders; anything else: paper. */
+  @IsOptional()
+  @Transform(trimmedOrUndefined)
+  @IsString()
+  TRADING_LIVE_CONFIRM?: string;
+
+  @IsOptional()
+  @Transform(trimmedOrUndefined)
+  @Matches(/^[A-Za-z0-9]{16,128}$/, { message: 'BINANCE_API_KEY must be 16 to 128 letters and digits' })
+  BINANCE_API_KEY?: string;
+
+  @IsOptional()
+  @Transform(trimmedOrUndefined)
+  @MinLength(16, { message: 'BINANCE_API_SECRET must be at least 16 characters long' })
+  BINANCE_API_SECRET?: string;
+
+  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? false : value === true || value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'BINANCE_TESTNET must be true or false' })
+  BINANCE_TESTNET = false;
+
+  /** Overrides the trading host (https://api.binance.com, or https://testnet.binance.vision with BINANCE_TESTNET). */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? value.trim().replace(/\/+$/, '') : undefined))
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'BINANCE_TRADING_BASE_URL must be an http(s) URL such as https://api.binance.com' })
+  BINANCE_TRADING_BASE_URL?: string;
+
+  /** When the trading step runs (after MODEL_PREDICT_CRON); 'off' disables it. Off by default under Jest. */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.trim() !== '' ? value.trim() : process.env.NODE_ENV === 'test' ? 'off' : '40 * * * * *',
+  )
+  @IsModelCronExpression(true)
+  TRADING_CRON = process.env.NODE_ENV === 'test' ? 'off' : '40 * * * * *';
+
+  @Transform(numberOr(10_000))
+  @IsNumber({}, { message: 'TRADING_PAPER_INITIAL_CASH must be a number (quote asset, e.g. USDT)' })
+  @Min(1, { message: 'TRADING_PAPER_INITIAL_CASH must be at least 1' })
+  TRADING_PAPER_INITIAL_CASH = 10_000;
+
+  @Transform(numberOr(1_000))
+  @IsNumber({}, { message: 'TRADING_MAX_POSITION_NOTIONAL must be a number (quote asset per position)' })
+  @Min(0, { message: 'TRADING_MAX_POSITION_NOTIONAL must be at least 0' })
+  TRADING_MAX_POSITION_NOTIONAL = 1_000;
+
+  @Transform(numberOr(100))
+  @IsNumber({}, { message: 'TRADING_MAX_DAILY_LOSS must be a number (quote asset per UTC day)' })
+  @Min(0, { message: 'TRADING_MAX_DAILY_LOSS must be at least 0' })
+  TRADING_MAX_DAILY_LOSS = 100;
+
+  @Transform(integerOr(10))
+  @IsInt({ message: 'TRADING_MAX_ORDERS_PER_HOUR must be an integer' })
+  @Min(0, { message: 'TRADING_MAX_ORDERS_PER_HOUR must be at least 0' })
+  TRADING_MAX_ORDERS_PER_HOUR = 10;
+
+  @Transform(numberOr(1))
+  @IsNumber({}, { message: 'TRADING_POSITION_FRACTION must be a number in (0, 1]' })
+  @Min(0.0001, { message: 'TRADING_POSITION_FRACTION must be a number in (0, 1]' })
+  @Max(1, { message: 'TRADING_POSITION_FRACTION must be a number in (0, 1]' })
+  TRADING_POSITION_FRACTION = 1;
+
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsNumber({}, { message: 'TRADING_STOP_LOSS must be a fraction in (0, 1), e.g. 0.05' })
+  @Min(0.0001, { message: 'TRADING_STOP_LOSS must be a fraction in (0, 1), e.g. 0.05' })
+  @Max(0.9999, { message: 'TRADING_STOP_LOSS must be a fraction in (0, 1), e.g. 0.05' })
+  TRADING_STOP_LOSS?: number;
+
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsNumber({}, { message: 'TRADING_TAKE_PROFIT must be a positive fraction, e.g. 0.1' })
+  @Min(0.0001, { message: 'TRADING_TAKE_PROFIT must be a positive fraction, e.g. 0.1' })
+  TRADING_TAKE_PROFIT?: number;
+
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'TRADING_MAX_HOLDING_CANDLES must be an integer >= 1' })
+  @Min(1, { message: 'TRADING_MAX_HOLDING_CANDLES must be an integer >= 1' })
+  TRADING_MAX_HOLDING_CANDLES?: number;
+
+  @Transform(numberOr(0.001))
+  @IsNumber({}, { message: 'TRADING_FEE_RATE must be a fraction such as 0.001' })
+  @Min(0, { message: 'TRADING_FEE_RATE must be between 0 and 0.1' })
+  @Max(0.1, { message: 'TRADING_FEE_RATE must be between 0 and 0.1' })
+  TRADING_FEE_RATE = 0.001;
+
+  @Transform(numberOr(5))
+  @IsNumber({}, { message: 'TRADING_SLIPPAGE_BPS must be a number of basis points' })
+  @Min(0, { message: 'TRADING_SLIPPAGE_BPS must be between 0 and 1000' })
+  @Max(1000, { message: 'TRADING_SLIPPAGE_BPS must be between 0 and 1000' })
+  TRADING_SLIPPAGE_BPS = 5;
+}
+
+function numberOr(fallback: number) {
+  return ({ value }: { value: unknown }) => (value === undefined || value === '' ? fallback : Number(value));
 }
 
 function integerOr(fallback: number) {
@@ -228,8 +329,23 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     const lines = errors.flatMap((error) => Object.values(error.constraints ?? {}).map((message) => `  ${error.property}: ${message}`));
     throw new EnvironmentError(`Invalid configuration:\n${lines.join('\n')}`);
   }
+  const crossField = crossFieldErrors(env);
+  if (crossField.length > 0) throw new EnvironmentError(`Invalid configuration:\n${crossField.map((line) => `  ${line}`).join('\n')}`);
   return env;
 }
+
+/** Rules between variables. Live trading with both opt-ins needs the exchange credentials. */
+function crossFieldErrors(env: Environment): string[] {
+  const errors: string[] = [];
+  if (env.TRADING_MODE === 'live' && env.TRADING_LIVE_CONFIRM === LIVE_CONFIRMATION) {
+    if (env.BINANCE_API_KEY === undefined) errors.push('BINANCE_API_KEY: live trading (TRADING_MODE=live with TRADING_LIVE_CONFIRM) needs BINANCE_API_KEY');
+    if (env.BINANCE_API_SECRET === undefined) errors.push('BINANCE_API_SECRET: live trading (TRADING_MODE=live with TRADING_LIVE_CONFIRM) needs BINANCE_API_SECRET');
+  }
+  return errors;
+}
+
+/** The literal TRADING_LIVE_CONFIRM must hold, next to TRADING_MODE=live, before any real order is sent. */
+export const LIVE_CONFIRMATION = 'I_UNDERSTAND_REAL_ORDERS';
 
 export function listSetting(value: string): string[] {
   return value.split(',').filter((item) => item !== '');

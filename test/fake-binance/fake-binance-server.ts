@@ -1,16 +1,18 @@
 import { createServer, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { BinanceApiError, ipBannedBody, SYMBOL_PATTERN, tooMuchWeightBody } from './binance-errors';
-import { CandleSeries, FakeCandle, readCandlesCsv } from './candle-series';
+import { CandleSeries, FakeCandle, partialKlineRow, readCandlesCsv } from './candle-series';
 import { handleExchangeInfo, ListedSymbol, splitSymbol } from './exchange-info';
 import { handleKlines } from './klines-endpoint';
 import { isKlineInterval, KlineInterval } from './kline-interval';
 import { RequestParameters } from './request-parameters';
 import { seededRandom } from './seeded-random';
+import { commissionUnits, FakeAccount, FakeOrder, SignedApi } from './signed-endpoints';
 
 export { BinanceKlineRow, FakeCandle, readCandlesCsv } from './candle-series';
 export { generateCandles, GenerateCandlesOptions } from './generate-candles';
 export { KLINES_DEFAULT_LIMIT, KLINES_MAX_LIMIT } from './klines-endpoint';
+export { FakeAccount, FakeApiKey, FakeOrder, FakeOrderFill, signPayload } from './signed-endpoints';
 
 export interface FakeMarket {
   symbol: string;
@@ -47,6 +49,10 @@ export interface FakeBinanceOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /** API keys with their secrets and balances, for the SIGNED endpoints (orders, account). See signed-endpoints.ts. */
+  accounts?: FakeAccount[];
+  /** Taker commission per fill, as a decimal fraction of what the account receives. Default "0.001" (0.1%). */
+  commissionRate?: string;
 }
 
 /** When a fault fires. Without count it stays on until clearFaults(); without probability it hits every request. */
@@ -84,6 +90,16 @@ export interface FakeBinanceFaults {
   malformedBody?: FaultTrigger & { kind?: 'truncated' | 'not-json' };
   /** Send the headers and half the body, then destroy the socket. */
   dropConnection?: FaultTrigger;
+  /**
+   * POST /api/v3/order only: the order is accepted (and a MARKET order filled), then the socket is destroyed before
+   * a byte of the answer is sent, so the client cannot know whether the order exists.
+   */
+  orderAcceptedThenDropped?: FaultTrigger;
+  /**
+   * POST /api/v3/order only: a 5xx instead of the answer. accepted (default true): the order was placed anyway, the
+   * "execution status UNKNOWN" case Binance documents for 5xx; false: it was not.
+   */
+  orderServerError?: FaultTrigger & { status?: 500 | 502 | 503 | 504; accepted?: boolean };
 }
 
 export interface FakeBinanceStats {
@@ -100,7 +116,15 @@ export interface FakeBinanceStats {
   bansIssued: number;
   banned: boolean;
   bannedUntil: number | null;
-  faultsInjected: { serverError: number; slow: number; hang: number; malformedBody: number; dropConnection: number };
+  faultsInjected: {
+    serverError: number;
+    slow: number;
+    hang: number;
+    malformedBody: number;
+    dropConnection: number;
+    orderAcceptedThenDropped: number;
+    orderServerError: number;
+  };
 }
 
 export interface FakeBinance {
@@ -123,10 +147,19 @@ export interface FakeBinance {
   resetStats(): void;
   /** Ends hanging and pending requests, closes every connection, stops listening. */
   close(): Promise<void>;
+  /** Every order of the account with this API key, oldest first (live objects: read again after more requests). */
+  ordersOf(apiKey: string): readonly FakeOrder[];
+  /** Free and locked balance of one asset of the account with this API key. */
+  balanceOf(apiKey: string, asset: string): { free: string; locked: string };
+  /** true: MARKET orders are accepted as NEW and stay open until fillHeldOrders() (a slow matching engine). */
+  setHoldOrders(hold: boolean): void;
+  /** Fills every held MARKET order at the current price; returns them. */
+  fillHeldOrders(): FakeOrder[];
 }
 
 export async function startFakeBinance(options: FakeBinanceOptions): Promise<FakeBinance> {
   const server = new FakeBinanceServer(options);
+  for (const account of options.accounts ?? []) server.addAccount(account);
   for (const market of options.markets) {
     server.addMarket(market);
     if (market.csvPath !== undefined) server.addCandles(market.symbol, market.interval, await readCandlesCsv(market.csvPath));
@@ -148,7 +181,14 @@ interface PreparedResponse {
   headers?: OutgoingHttpHeaders;
 }
 
-type TriggeredFault = 'serverError' | 'slow' | 'hang' | 'malformedBody' | 'dropConnection';
+type TriggeredFault =
+  | 'serverError'
+  | 'slow'
+  | 'hang'
+  | 'malformedBody'
+  | 'dropConnection'
+  | 'orderAcceptedThenDropped'
+  | 'orderServerError';
 
 const MINUTE_MS = 60_000;
 const MAX_BAN_SECONDS = 3 * 24 * 3600;
@@ -181,8 +221,13 @@ class FakeBinanceServer implements FakeBinance {
   private counters = freshCounters();
   private readonly hangingResponses = new Set<ServerResponse>();
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
+  private readonly signed: SignedApi;
 
   constructor(options: FakeBinanceOptions) {
+    this.signed = new SignedApi(
+      { listed: (symbol) => this.listedSymbols.get(symbol), priceAt: (symbol, now) => this.priceAt(symbol, now) },
+      commissionUnits(options.commissionRate ?? '0.001'),
+    );
     this.clock = options.now ?? Date.now;
     this.weightLimitPerMinute = options.weightLimitPerMinute ?? 6000;
     this.failOnBudgetExceeded = options.failOnBudgetExceeded ?? false;
@@ -301,6 +346,45 @@ class FakeBinanceServer implements FakeBinance {
     this.counters = freshCounters();
   }
 
+  addAccount(account: FakeAccount): void {
+    this.signed.addAccount(account);
+  }
+
+  ordersOf(apiKey: string): readonly FakeOrder[] {
+    return this.signed.accounts.get(apiKey)?.orders ?? [];
+  }
+
+  balanceOf(apiKey: string, asset: string): { free: string; locked: string } {
+    const account = this.signed.accounts.get(apiKey);
+    if (account === undefined) throw new Error(`fake Binance has no account with that API key`);
+    return account.balanceOf(asset);
+  }
+
+  setHoldOrders(hold: boolean): void {
+    this.signed.hold = hold;
+  }
+
+  fillHeldOrders(): FakeOrder[] {
+    return this.signed.fillHeld(this.clock());
+  }
+
+  /** The price at `now`: the open at the candle's opening instant, else its close so far; finest interval loaded. */
+  private priceAt(symbol: string, now: number): string | undefined {
+    const bySymbol = this.markets.get(symbol);
+    if (bySymbol === undefined) return undefined;
+    const series = [...bySymbol.values()]
+      .filter((candidate) => candidate.size > 0)
+      .sort((a, b) => a.closeTimeAt(0) - a.rowAt(0)[0] - (b.closeTimeAt(0) - b.rowAt(0)[0]));
+    for (const candidate of series) {
+      const index = candidate.lastIndexAtOrBefore(now);
+      if (index < 0 || candidate.closeTimeAt(index) < now) continue;
+      const row = candidate.rowAt(index);
+      // At the opening instant the price is the open; later, the close of the candle so far.
+      return row[0] === now ? row[1] : partialKlineRow(row, now)[4];
+    }
+    return undefined;
+  }
+
   async listen(port: number, host: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.httpServer.once('error', reject);
@@ -349,7 +433,74 @@ class FakeBinanceServer implements FakeBinance {
       response.on('close', () => this.hangingResponses.delete(response));
       return;
     }
-    this.deliver(response, path, this.prepareResponse(request.method ?? 'GET', path, url.searchParams));
+    const method = request.method ?? 'GET';
+    if (this.signed.routes[`${method} ${path}`] !== undefined) {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => this.handleSigned(request, response, method, path, url, Buffer.concat(chunks).toString('latin1')));
+      return;
+    }
+    this.deliver(response, path, this.prepareResponse(method, path, url.searchParams));
+  }
+
+  /** SIGNED endpoints: the same ban / weight / 429 / fault order as the public ones, then key, signature and time. */
+  private handleSigned(request: IncomingMessage, response: ServerResponse, method: string, path: string, url: URL, rawBody: string): void {
+    const route = this.signed.routes[`${method} ${path}`];
+    const now = this.clock();
+    const isNewOrder = method === 'POST' && path === '/api/v3/order';
+    const refused = this.admit(now, path, route.weightFor?.(url.searchParams) ?? route.weight);
+    if (refused !== null) {
+      this.deliver(response, path, refused);
+      return;
+    }
+    const orderError = isNewOrder ? this.fire('orderServerError', path) : undefined;
+    if (orderError !== undefined && orderError.accepted === false) {
+      this.deliver(response, path, serverErrorResponse(orderError.status ?? 503));
+      return;
+    }
+    let prepared: PreparedResponse;
+    try {
+      const rawQuery = url.search.startsWith('?') ? url.search.slice(1) : url.search;
+      prepared = { status: 200, body: this.signed.handle(route, { headers: request.headers, rawQuery, rawBody, now }), contentType: JSON_CONTENT_TYPE };
+    } catch (error) {
+      if (!(error instanceof BinanceApiError)) throw error;
+      prepared = { status: error.httpStatus, body: error.toBody(), contentType: JSON_CONTENT_TYPE };
+    }
+    if (orderError !== undefined) {
+      this.deliver(response, path, serverErrorResponse(orderError.status ?? 503));
+      return;
+    }
+    if (isNewOrder && prepared.status === 200 && this.fire('orderAcceptedThenDropped', path) !== undefined) {
+      response.destroy();
+      return;
+    }
+    this.deliver(response, path, prepared);
+  }
+
+  /** Ban, 429 window, weight and the serverError fault for one request: the refusal to send, or null to go on. */
+  private admit(now: number, path: string, weight: number): PreparedResponse | null {
+    this.rollWeightWindow(now);
+    if (this.bannedUntil !== null && now < this.bannedUntil) return this.bannedResponse(now);
+    if (this.throttledUntil !== null && now < this.throttledUntil) {
+      this.issueBan(now);
+      return this.bannedResponse(now);
+    }
+    this.usedWeight += weight;
+    this.counters.maxWeightPerMinute = Math.max(this.counters.maxWeightPerMinute, this.usedWeight);
+    if (this.usedWeight > this.weightLimitPerMinute) this.counters.budgetExceeded = true;
+    const retryAfterSeconds = this.rateLimitRetryAfter(now);
+    if (retryAfterSeconds !== null) {
+      this.throttledUntil = now + retryAfterSeconds * 1000;
+      this.counters.rateLimitedResponses++;
+      return {
+        status: 429,
+        body: tooMuchWeightBody(this.weightLimitPerMinute),
+        contentType: JSON_CONTENT_TYPE,
+        headers: { 'Retry-After': String(retryAfterSeconds) },
+      };
+    }
+    const serverError = this.fire('serverError', path);
+    return serverError === undefined ? null : serverErrorResponse(serverError.status ?? 503);
   }
 
   /** Ban, rate limit and weight first (as Binance does them before the endpoint runs), then faults, then the API. */
@@ -514,6 +665,14 @@ function freshCounters() {
     rateLimitedResponses: 0,
     bannedResponses: 0,
     bansIssued: 0,
-    faultsInjected: { serverError: 0, slow: 0, hang: 0, malformedBody: 0, dropConnection: 0 },
+    faultsInjected: {
+      serverError: 0,
+      slow: 0,
+      hang: 0,
+      malformedBody: 0,
+      dropConnection: 0,
+      orderAcceptedThenDropped: 0,
+      orderServerError: 0,
+    },
   };
 }

@@ -1,0 +1,240 @@
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type BinanceInterval, fixedIntervalMs } from '../market-data/binance-interval';
+import { ModelRegistryService } from '../modelling/model-registry.service';
+import type { ModelEntity } from '../modelling/model.entity';
+import { ModellingError, ModellingErrorCode } from '../modelling/modelling.errors';
+import { MAX_PREDICT_CANDLES, PredictionsService } from '../modelling/predictions.service';
+import { defaultSymbolRules, KNOWN_SYMBOL_FILTERS, StrategyConfigError, validateStrategyConfig, DEFAULT_FILL_SETTINGS, DEFAULT_STRATEGY_CONFIG } from '../trading/core';
+import { BacktestDataLoader } from './backtest-data.loader';
+import { type BacktestMetrics, type StrategySettings, strategyConfigOf, symbolRulesView } from './backtest-documents';
+import type { BacktestEntity } from './backtest.entity';
+import { BacktestError, BacktestErrorCode } from './backtest.errors';
+import { BacktestStore } from './backtest-store';
+import { DEFAULT_INITIAL_CAPITAL } from './dto/create-backtest.body.dto';
+import { runBacktest, type StrategyRun } from './engine/backtest-engine';
+import { drawdownCurve } from './engine/performance-metrics';
+
+/** Candles one backtest may span (its equity curve is stored row by row). */
+export const MAX_BACKTEST_CANDLES = 500_000;
+/** A run interrupted by a restart is queued again this many times at most. */
+export const MAX_ATTEMPTS = 3;
+
+export interface BacktestRequest {
+  model_id: number;
+  start: number;
+  end: number;
+  fee_rate?: number;
+  slippage_bps?: number;
+  initial_capital?: number;
+  strategy?: Partial<Record<keyof StrategySettings, number | boolean | null>>;
+}
+
+const FIELD_OF: Record<string, string> = {
+  positionFraction: 'strategy.position_fraction',
+  stopLoss: 'strategy.stop_loss',
+  takeProfit: 'strategy.take_profit',
+  maxHoldingCandles: 'strategy.max_holding_candles',
+};
+
+/**
+ * Runs backtests in the background, one at a time: queued → running → completed | failed. A run makes sure the
+ * model has predictions for the range (the modelling predict-range path, which upserts), loads the stored candles and
+ * predictions, simulates the model and three baselines through trading/core, and stores the report, equity curve and
+ * trades in one transaction. On start-up, queued backtests are queued again and running ones (the process stopped
+ * mid-way) are run again from scratch, up to MAX_ATTEMPTS starts: they are reproducible from stored data.
+ */
+@Injectable()
+export class BacktestRunnerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(BacktestRunnerService.name);
+  private readonly queue: number[] = [];
+  private current: Promise<void> | null = null;
+  private stopping = false;
+
+  constructor(
+    private readonly store: BacktestStore,
+    private readonly data: BacktestDataLoader,
+    private readonly models: ModelRegistryService,
+    private readonly predictions: PredictionsService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    for (const backtest of await this.store.listByStatus(['running', 'queued'])) {
+      if (backtest.status === 'running') {
+        if (backtest.attempts >= MAX_ATTEMPTS) {
+          await this.store.markFailed(backtest.id, `interrupted ${backtest.attempts} times by a restart; submit it again`);
+          continue;
+        }
+        await this.store.requeue(backtest.id);
+        this.logger.warn(`Backtest ${backtest.id} was interrupted by a restart; running it again`);
+      }
+      this.enqueue(backtest.id);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.current;
+  }
+
+  /** Checks the request (400 naming the field, 404 unknown model, 409 model not ready), records it queued, starts it. */
+  async submit(request: BacktestRequest): Promise<BacktestEntity> {
+    const model = await this.readyModel(request.model_id);
+    const intervalMs = fixedIntervalMs(model.interval as BinanceInterval);
+    if (intervalMs === null) throw BacktestError.invalid('model_id', `model ${model.id} has interval ${model.interval}, which has no fixed length`);
+    const span = Math.floor((request.end - request.start) / intervalMs) + 1;
+    if (span > MAX_BACKTEST_CANDLES) {
+      throw BacktestError.invalid('end', `the range spans ${span} ${model.interval} candles; at most ${MAX_BACKTEST_CANDLES} per backtest`, 'maxCandles');
+    }
+    const stored = await this.data.countCandles(model.symbol, model.interval, request.start, request.end);
+    if (stored < 2) {
+      const message =
+        `too little data: ${model.symbol} ${model.interval} has ${stored} stored candle(s) from ${new Date(request.start).toISOString()} to ` +
+        `${new Date(request.end).toISOString()}; a backtest needs at least 2 (a decision and the next open). Import or sync klines for this range.`;
+      throw new BacktestError(BacktestErrorCode.InsufficientData, message, [
+        { field: 'start', rule: 'enoughCandles', message },
+        { field: 'end', rule: 'enoughCandles', message },
+      ]);
+    }
+    const strategy: StrategySettings = {
+      position_fraction: (request.strategy?.position_fraction as number | undefined) ?? DEFAULT_STRATEGY_CONFIG.positionFraction,
+      stop_loss: (request.strategy?.stop_loss as number | null | undefined) ?? DEFAULT_STRATEGY_CONFIG.stopLoss,
+      take_profit: (request.strategy?.take_profit as number | null | undefined) ?? DEFAULT_STRATEGY_CONFIG.takeProfit,
+      max_holding_candles: (request.strategy?.max_holding_candles as number | null | undefined) ?? DEFAULT_STRATEGY_CONFIG.maxHoldingCandles,
+      exit_on_sell: (request.strategy?.exit_on_sell as boolean | undefined) ?? DEFAULT_STRATEGY_CONFIG.exitOnSell,
+      momentum_horizon: (request.strategy?.momentum_horizon as number | undefined) ?? model.labelDefinition.horizonCandles,
+    };
+    try {
+      validateStrategyConfig(strategyConfigOf(strategy));
+    } catch (error) {
+      if (error instanceof StrategyConfigError) throw BacktestError.invalid(FIELD_OF[error.field] ?? 'strategy', error.message);
+      throw error;
+    }
+    const backtest = await this.store.create({
+      modelId: model.id,
+      symbol: model.symbol,
+      interval: model.interval,
+      rangeStart: request.start,
+      rangeEnd: request.end,
+      feeRate: request.fee_rate ?? DEFAULT_FILL_SETTINGS.feeRate,
+      slippageBps: request.slippage_bps ?? DEFAULT_FILL_SETTINGS.slippageBps,
+      initialCapital: request.initial_capital ?? DEFAULT_INITIAL_CAPITAL,
+      strategy,
+      symbolRules: symbolRulesView(defaultSymbolRules(model.symbol), KNOWN_SYMBOL_FILTERS[model.symbol] ? 'known_filters' : 'generic'),
+    });
+    this.logger.log(`Queued backtest ${backtest.id}: model ${model.id}, ${model.symbol} ${model.interval}, ${stored} candles`);
+    this.enqueue(backtest.id);
+    return backtest;
+  }
+
+  private async readyModel(id: number): Promise<ModelEntity> {
+    let model: ModelEntity;
+    try {
+      model = await this.models.get(id);
+    } catch (error) {
+      if (error instanceof ModellingError && error.code === ModellingErrorCode.ModelNotFound) {
+        throw new BacktestError(BacktestErrorCode.ModelNotFound, `model ${id} does not exist`, [{ field: 'model_id', rule: 'exists', message: `model ${id} does not exist` }]);
+      }
+      throw error;
+    }
+    if (model.status !== 'ready') {
+      throw new BacktestError(BacktestErrorCode.ModelNotReady, `model ${id} is ${model.status}; only a ready model can be backtested`, [
+        { field: 'model_id', rule: 'ready', message: `model ${id} is ${model.status}` },
+      ]);
+    }
+    return model;
+  }
+
+  private enqueue(id: number): void {
+    this.queue.push(id);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.current || this.stopping) return;
+    const id = this.queue.shift();
+    if (id === undefined) return;
+    this.current = this.run(id).finally(() => {
+      this.current = null;
+      this.pump();
+    });
+  }
+
+  private async run(id: number): Promise<void> {
+    try {
+      await this.execute(id);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.logger.warn(`Backtest ${id} failed: ${message}`);
+      try {
+        await this.store.markFailed(id, message);
+      } catch (saveError) {
+        this.logger.error(`Could not record the failure of backtest ${id}: ${saveError instanceof Error ? saveError.message : String(saveError)}`);
+      }
+    }
+  }
+
+  private async execute(id: number): Promise<void> {
+    const backtest = await this.store.get(id);
+    await this.store.markRunning(id);
+    const model = await this.readyModel(backtest.modelId);
+    const intervalMs = fixedIntervalMs(model.interval as BinanceInterval);
+    if (intervalMs === null) throw new Error(`interval ${model.interval} has no fixed length`);
+    const { rangeStart: start, rangeEnd: end } = backtest;
+
+    const candleCount = await this.data.countCandles(model.symbol, model.interval, start, end);
+    let written = 0;
+    if ((await this.data.countPredictions(model.id, start, end)) < candleCount) {
+      await this.store.markStage(id, 'predicting');
+      for (let from = start; from <= end; from += MAX_PREDICT_CANDLES * intervalMs) {
+        const result = await this.predictions.predictRange(model.id, from, Math.min(end, from + (MAX_PREDICT_CANDLES - 1) * intervalMs));
+        written += result.written;
+      }
+    }
+    await this.store.markStage(id, 'simulating');
+    const series = await this.data.candles(model.symbol, model.interval, intervalMs, start, end);
+    const { signals, found } = await this.data.signals(model.id, series);
+    const started = performance.now();
+    const result = runBacktest(series, signals, {
+      config: strategyConfigOf(backtest.strategy),
+      market: { rules: defaultSymbolRules(model.symbol), fill: { feeRate: backtest.feeRate, slippageBps: backtest.slippageBps } },
+      initialCapital: backtest.initialCapital,
+      momentumHorizon: backtest.strategy.momentum_horizon,
+    });
+    const engineMs = performance.now() - started;
+    const buyAndHoldReturn = result.baselines.buy_and_hold.metrics.total_return;
+    const report = (run: StrategyRun): BacktestMetrics => ({ ...run.metrics, buy_and_hold_return: buyAndHoldReturn });
+    const n = series.openTime.length;
+    await this.store.markStage(id, 'saving');
+    await this.store.saveResult(id, {
+      equity: {
+        time: series.openTime,
+        equity: result.model.equity,
+        buyAndHold: result.baselines.buy_and_hold.equity,
+        drawdown: drawdownCurve(result.model.equity, backtest.initialCapital),
+      },
+      trades: result.model.trades,
+      metrics: report(result.model),
+      baselines: {
+        buy_and_hold: report(result.baselines.buy_and_hold),
+        always_flat: report(result.baselines.always_flat),
+        momentum: report(result.baselines.momentum),
+      },
+      summary: {
+        candles: n,
+        first_time: n > 0 ? series.openTime[0] : null,
+        last_time: n > 0 ? series.openTime[n - 1] : null,
+        predictions: found,
+        candles_without_prediction: n - found,
+        predictions_written: written,
+        model_training_range: { start: model.dataStart, end: model.dataEnd },
+        overlaps_training: start <= model.dataEnd && end >= model.dataStart,
+        engine_ms: Math.round(engineMs * 1000) / 1000,
+      },
+    });
+    const m = result.model.metrics;
+    this.logger.log(
+      `Backtest ${id} completed: model ${model.id} ${model.symbol} ${model.interval}, ${n} candles, ${m.trades} trades, ` +
+        `return ${(m.total_return * 100).toFixed(2)} % (buy-and-hold ${(buyAndHoldReturn * 100).toFixed(2)} %)`,
+    );
+  }
+}

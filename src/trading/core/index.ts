@@ -1,0 +1,5 @@
+export * from './types';
+export * from './quantity';
+export * from './symbol-rules';
+export * from './fill-model';
+export * from './strategy';

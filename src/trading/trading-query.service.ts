@@ -1,0 +1,151 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type {
+  EquityPageResponse,
+  FillPageResponse,
+  OrderPageResponse,
+  OrderResponse,
+  PositionPageResponse,
+  TradingStatusResponse,
+} from './dto/trading.response';
+import { phaseOf } from './core';
+import { decodeState } from './strategy-state-codec';
+import type { TradingFillEntity, TradingOrderEntity } from './trading.entities';
+import { TRADING_SETTINGS, type TradingSettings } from './trading.settings';
+import { TradingStore } from './trading.store';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** What the trading API shows: the current mode's accounts, orders, fills and equity. Never a key or secret. */
+@Injectable()
+export class TradingQueryService {
+  constructor(
+    @Inject(TRADING_SETTINGS) private readonly settings: TradingSettings,
+    private readonly store: TradingStore,
+  ) {}
+
+  async status(): Promise<TradingStatusResponse> {
+    const control = await this.store.isKilled();
+    const accounts = await this.store.accounts(this.settings.mode);
+    const lastCandles: TradingStatusResponse['last_candle_processed'] = {};
+    const views = [];
+    for (const account of accounts) {
+      const state = decodeState(account.state);
+      const processed = account.lastCandleOpenTime !== null && state.lastDecisionTime !== null ? state.lastDecisionTime : null;
+      const ref = processed === null ? null : { open_time: processed, open_time_parsed: iso(processed) };
+      if (ref !== null) lastCandles[`${account.symbol} ${account.interval}`] = ref;
+      const equity = await this.store.equityAtOrBefore(this.settings.mode, account.symbol, account.interval, Number.MAX_SAFE_INTEGER, this.store.dataSource.manager);
+      views.push({ symbol: account.symbol, interval: account.interval, model_id: account.modelId, phase: phaseOf(state), cash: state.cash, equity, last_candle_processed: ref });
+    }
+    return {
+      mode: this.settings.mode,
+      live_enabled: this.settings.liveEnabled,
+      paper_because: this.settings.paperBecause,
+      killed: control.killed,
+      killed_reason: control.reason,
+      killed_changed_at: control.changedAt,
+      symbols: this.settings.symbols,
+      risk_limits: {
+        max_position_notional: this.settings.risk.maxPositionNotional,
+        max_daily_loss: this.settings.risk.maxDailyLoss,
+        max_orders_per_hour: this.settings.risk.maxOrdersPerHour,
+      },
+      last_candle_processed: lastCandles,
+      accounts: views,
+      exchange_base_url: this.settings.binance?.baseUrl ?? null,
+    };
+  }
+
+  async positions(): Promise<PositionPageResponse> {
+    const data = [];
+    for (const account of await this.store.accounts(this.settings.mode)) {
+      const position = decodeState(account.state).position;
+      if (position === null) continue;
+      const last = await this.store.listEquity(this.settings.mode, { symbol: account.symbol, limit: 1, start: account.lastCandleOpenTime ?? 0 });
+      data.push({
+        mode: account.mode,
+        symbol: account.symbol,
+        interval: account.interval,
+        quantity: position.quantity,
+        entry_price: position.entryPrice,
+        entry_time: position.entryTime,
+        entry_time_parsed: iso(position.entryTime),
+        candles_held: position.candlesHeld,
+        position_value: last.data[0]?.positionValue ?? null,
+      });
+    }
+    return { data, next: null };
+  }
+
+  async orders(symbol: string | undefined, limit: number, cursor: string | undefined): Promise<OrderPageResponse> {
+    const page = await this.store.listOrders(this.settings.mode, symbol, limit, cursor === undefined ? undefined : Number(cursor));
+    return { data: page.data.map(orderView), next: page.next };
+  }
+
+  async fills(symbol: string | undefined, limit: number, cursor: string | undefined): Promise<FillPageResponse> {
+    const page = await this.store.listFills(this.settings.mode, symbol, limit, cursor === undefined ? undefined : Number(cursor));
+    return { data: page.data.map(fillView), next: page.next };
+  }
+
+  async equity(query: { symbol?: string; start?: number; end?: number; limit: number; cursor?: string }): Promise<EquityPageResponse> {
+    const page = await this.store.listEquity(this.settings.mode, query);
+    return {
+      data: page.data.map((row) => ({
+        time: row.time,
+        time_parsed: iso(row.time),
+        symbol: row.symbol,
+        interval: row.interval,
+        equity: row.equity,
+        cash: row.cash,
+        position_value: row.positionValue,
+      })),
+      next: page.next,
+    };
+  }
+}
+
+export function orderView(row: TradingOrderEntity): OrderResponse {
+  return {
+    id: Number(row.id),
+    mode: row.mode,
+    client_order_id: row.clientOrderId,
+    exchange_order_id: row.exchangeOrderId,
+    symbol: row.symbol,
+    interval: row.interval,
+    side: row.side,
+    type: row.type,
+    reason: row.reason,
+    status: row.status,
+    quantity: row.quantity,
+    quote_budget: row.quoteBudget,
+    filled_quantity: row.filledQuantity,
+    price: row.avgFillPrice,
+    avg_fill_price: row.avgFillPrice,
+    fee: row.fee,
+    decided_at: row.decidedAt,
+    decided_at_parsed: iso(row.decidedAt),
+    time: row.createdAt,
+    time_parsed: iso(row.createdAt),
+    model_id: row.modelId,
+    error: row.error,
+  };
+}
+
+function fillView(row: TradingFillEntity) {
+  return {
+    id: Number(row.id),
+    mode: row.mode,
+    client_order_id: row.clientOrderId,
+    trade_id: row.tradeId,
+    symbol: row.symbol,
+    interval: row.interval,
+    side: row.side,
+    reason: row.reason,
+    price: row.price,
+    quantity: row.quantity,
+    notional: row.notional,
+    fee: row.fee,
+    fee_asset: row.feeAsset,
+    time: row.time,
+    time_parsed: iso(row.time),
+  };
+}

@@ -1,0 +1,107 @@
+import request from 'supertest';
+import type { App } from 'supertest/types';
+
+export const API_KEY = 'backtest-api-key-0123456789';
+
+export interface Metrics {
+  initial_capital: number;
+  final_equity: number;
+  total_return: number;
+  cagr: number;
+  buy_and_hold_return: number;
+  sharpe: number | null;
+  sortino: number | null;
+  max_drawdown: number;
+  max_drawdown_duration_ms: number;
+  win_rate: number | null;
+  profit_factor: number | null;
+  expectancy: number | null;
+  trades: number;
+  exposure: number;
+  fees_paid: number;
+  candles: number;
+  [key: string]: unknown;
+}
+
+export interface BacktestBody {
+  id: number;
+  status: string;
+  stage: string | null;
+  model_id: number;
+  symbol: string;
+  interval: string;
+  start: number;
+  end: number;
+  fee_rate: number;
+  slippage_bps: number;
+  initial_capital: number;
+  strategy: Record<string, unknown>;
+  metrics: Metrics | null;
+  baselines: { buy_and_hold: Metrics; always_flat: Metrics; momentum: Metrics } | null;
+  summary: {
+    candles: number;
+    predictions: number;
+    candles_without_prediction: number;
+    predictions_written: number;
+    overlaps_training: boolean;
+    model_training_range: { start: number; end: number };
+  } | null;
+  error: string | null;
+  attempts: number;
+}
+
+export interface EquityPoint {
+  time: number;
+  time_parsed: string;
+  equity: number;
+  buy_and_hold_equity: number;
+  drawdown: number;
+}
+
+export interface TradeRow {
+  seq: number;
+  symbol: string;
+  side: string;
+  entry_time: number;
+  exit_time: number;
+  entry_price: number;
+  exit_price: number;
+  quantity: string;
+  pnl: number;
+  return_pct: number;
+  fees: number;
+  exit_reason: string;
+  candles_held: number;
+}
+
+/** Polls GET /api/backtests/:id until completed or failed; returns it and every status seen. */
+export async function waitForBacktest(http: App, id: number, timeoutMs = 90_000): Promise<{ backtest: BacktestBody; statuses: string[] }> {
+  const statuses: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const backtest = (await request(http).get(`/api/backtests/${id}`).expect(200)).body as BacktestBody;
+    if (statuses[statuses.length - 1] !== backtest.status) statuses.push(backtest.status);
+    if (backtest.status === 'completed' || backtest.status === 'failed') return { backtest, statuses };
+    if (Date.now() > deadline) throw new Error(`backtest ${id} still ${backtest.status} after ${timeoutMs} ms`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+/** Follows `next` through a paged sub-resource; returns every row and the number of pages. */
+export async function readAllPages<T>(http: App, path: string, limit: number): Promise<{ rows: T[]; pages: number }> {
+  const rows: T[] = [];
+  let cursor: string | null = null;
+  let pages = 0;
+  do {
+    const response = await request(http)
+      .get(path)
+      .query({ limit, ...(cursor === null ? {} : { cursor }) })
+      .expect(200);
+    const body = response.body as { data: T[]; next: string | null };
+    expect(body.data.length).toBeLessThanOrEqual(limit);
+    rows.push(...body.data);
+    cursor = body.next;
+    pages++;
+  } while (cursor !== null);
+  return { rows, pages };
+}
