@@ -1,6 +1,7 @@
 import { CreateKlines1764050000000 } from './1764050000000-create-klines';
 import { CreateModels1764070000000 } from './1764070000000-create-models';
 import { CreateIngestion1764090000000 } from './1764090000000-create-ingestion';
+import { CreateIndexing1764150000000 } from './1764150000000-create-indexing';
 
 /** Every migration, oldest first. Listed explicitly so the compiled app, the CLI and Jest load the same set. */
-export const ALL_MIGRATIONS = [CreateKlines1764050000000, CreateModels1764070000000, CreateIngestion1764090000000];
+export const ALL_MIGRATIONS = [CreateKlines1764050000000, CreateModels1764070000000, CreateIngestion1764090000000, CreateIndexing1764150000000];

@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type BinanceInterval, fixedIntervalMs, isBinanceInterval, nextOpenTime } from './binance-interval';
 import type { KlineRecord, KlineView } from './kline-record';
 import { SYMBOL_PATTERN } from './kline-record';
+import { IndexOutbox } from '../indexing/index-outbox';
 
 const CANONICAL_DECIMAL = /^\d{1,28}\.\d{8}$/;
 const UPSERT_BATCH_ROWS = 2_000;
@@ -62,7 +63,10 @@ interface KlineRow {
 export class KlineRepository {
   private readonly mysql: boolean;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() private readonly outbox?: IndexOutbox,
+  ) {
     this.mysql = dataSource.options.type === 'mysql';
   }
 
@@ -74,7 +78,10 @@ export class KlineRepository {
     if (records.length === 0) return 0;
     const run = async (em: EntityManager) => {
       for (let start = 0; start < records.length; start += UPSERT_BATCH_ROWS) {
-        await em.query(this.upsertSql(records.slice(start, start + UPSERT_BATCH_ROWS)));
+        const batch = records.slice(start, start + UPSERT_BATCH_ROWS);
+        await em.query(this.upsertSql(batch));
+        // One compact outbox reference per symbol × interval of the batch, in the same transaction.
+        if (this.outbox?.enabled) await this.outbox.enqueue(em, 'klines', klineRanges(batch));
       }
     };
     if (manager) await run(manager);
@@ -236,6 +243,21 @@ function assertSafeRow(record: KlineRecord): string[] {
     `'${sqlDateTime(record.openTime)}'`,
     `'${sqlDateTime(record.closeTime)}'`,
   ];
+}
+
+/** The open-time range of each symbol × interval in a batch (the indexing outbox reference of klines). */
+function klineRanges(batch: readonly KlineRecord[]): { symbol: string; interval: string; from: number; to: number }[] {
+  const ranges = new Map<string, { symbol: string; interval: string; from: number; to: number }>();
+  for (const record of batch) {
+    const key = `${record.symbol} ${record.interval}`;
+    const range = ranges.get(key);
+    if (!range) ranges.set(key, { symbol: record.symbol, interval: record.interval, from: record.openTime, to: record.openTime });
+    else {
+      range.from = Math.min(range.from, record.openTime);
+      range.to = Math.max(range.to, record.openTime);
+    }
+  }
+  return [...ranges.values()];
 }
 
 function sqlDateTime(ms: number): string {
