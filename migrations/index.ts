@@ -3,6 +3,7 @@ import { CreateModels1764070000000 } from './1764070000000-create-models';
 import { CreateIngestion1764090000000 } from './1764090000000-create-ingestion';
 import { CreateBacktests1764110000000 } from './1764110000000-create-backtests';
 import { CreateTrading1764130000000 } from './1764130000000-create-trading';
+import { CreateIndexing1764150000000 } from './1764150000000-create-indexing';
 
 /** Every migration, oldest first. Listed explicitly so the compiled app, the CLI and Jest load the same set. */
 export const ALL_MIGRATIONS = [
@@ -11,4 +12,5 @@ export const ALL_MIGRATIONS = [
   CreateIngestion1764090000000,
   CreateBacktests1764110000000,
   CreateTrading1764130000000,
+  CreateIndexing1764150000000,
 ];

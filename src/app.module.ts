@@ -7,6 +7,8 @@ import { BacktestModule } from './backtest/backtest.module';
 import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { IndexOutboxModule } from './indexing/index-outbox';
+import { IndexingModule } from './indexing/indexing.module';
 import { IngestionModule } from './ingestion/ingestion.module';
 import { MarketDataModule } from './market-data/market-data.module';
 import { ModellingModule } from './modelling/modelling.module';
@@ -45,11 +47,13 @@ export class AppModule {
         // One scheduler registry for the whole app: ingestion sync, retraining and predictions register jobs in it.
         ScheduleModule.forRoot(),
         DatabaseModule,
+        IndexOutboxModule,
         MarketDataModule,
         IngestionModule,
         ModellingModule,
         BacktestModule,
         TradingModule,
+        IndexingModule,
         HealthModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],

@@ -286,6 +286,52 @@ export class Environment {
   @Min(0, { message: 'TRADING_SLIPPAGE_BPS must be between 0 and 1000' })
   @Max(1000, { message: 'TRADING_SLIPPAGE_BPS must be between 0 and 1000' })
   TRADING_SLIPPAGE_BPS = 5;
+
+  // --- Indexing (src/indexing): results into Elasticsearch through a MySQL outbox, Kibana saved objects ---
+
+  /** Unset: indexing is off (said once at start-up) and nothing is queued for Elasticsearch. */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? value.trim().replace(/\/+$/, '') : undefined))
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'ELASTICSEARCH_URL must be an http(s) URL such as http://127.0.0.1:9200' })
+  ELASTICSEARCH_URL?: string;
+
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : 'opa-'))
+  @Matches(/^[a-z0-9][a-z0-9_.-]{0,40}$/, {
+    message: 'ELASTICSEARCH_INDEX_PREFIX must be 1-41 lower-case letters, digits, "-", "_" or "." (not starting with one of the last three), e.g. opa-',
+  })
+  ELASTICSEARCH_INDEX_PREFIX = 'opa-';
+
+  @Transform(integerOr(30_000))
+  @IsInt({ message: 'ELASTICSEARCH_REQUEST_TIMEOUT_MS must be an integer (milliseconds)' })
+  @Min(100, { message: 'ELASTICSEARCH_REQUEST_TIMEOUT_MS must be at least 100' })
+  ELASTICSEARCH_REQUEST_TIMEOUT_MS = 30_000;
+
+  @Transform(integerOr(1_000))
+  @IsInt({ message: 'INDEXING_DRAIN_INTERVAL_MS must be an integer (milliseconds)' })
+  @Min(10, { message: 'INDEXING_DRAIN_INTERVAL_MS must be at least 10' })
+  INDEXING_DRAIN_INTERVAL_MS = 1_000;
+
+  @Transform(integerOr(200))
+  @IsInt({ message: 'INDEXING_BATCH_ROWS must be an integer from 1 to 10000' })
+  @Min(1, { message: 'INDEXING_BATCH_ROWS must be an integer from 1 to 10000' })
+  @Max(10_000, { message: 'INDEXING_BATCH_ROWS must be an integer from 1 to 10000' })
+  INDEXING_BATCH_ROWS = 200;
+
+  @Transform(integerOr(10))
+  @IsInt({ message: 'INDEXING_MAX_ATTEMPTS must be an integer from 1 to 1000' })
+  @Min(1, { message: 'INDEXING_MAX_ATTEMPTS must be an integer from 1 to 1000' })
+  @Max(1_000, { message: 'INDEXING_MAX_ATTEMPTS must be an integer from 1 to 1000' })
+  INDEXING_MAX_ATTEMPTS = 10;
+
+  @Transform(integerOr(1_000))
+  @IsInt({ message: 'INDEXING_RETRY_BASE_DELAY_MS must be an integer (milliseconds)' })
+  @Min(1, { message: 'INDEXING_RETRY_BASE_DELAY_MS must be at least 1' })
+  INDEXING_RETRY_BASE_DELAY_MS = 1_000;
+
+  @Transform(integerOr(60_000))
+  @IsInt({ message: 'INDEXING_RETRY_MAX_DELAY_MS must be an integer (milliseconds)' })
+  @Min(1, { message: 'INDEXING_RETRY_MAX_DELAY_MS must be at least 1' })
+  INDEXING_RETRY_MAX_DELAY_MS = 60_000;
 }
 
 function numberOr(fallback: number) {

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, type HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { IndexingHealthIndicators } from './indexing.health';
 
 @ApiTags('health')
 @Controller('health')
@@ -8,12 +9,20 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly indexing: IndexingHealthIndicators,
   ) {}
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'Status of the database (and, as they are added, Elasticsearch and Binance)' })
+  @ApiOperation({
+    summary: 'Status of the database, Elasticsearch and the indexing outbox',
+    description: 'The database down answers 503. Elasticsearch unreachable or parked outbox rows are `degraded` (200): results wait in the outbox.',
+  })
   check(): Promise<HealthCheckResult> {
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 3000 })]);
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: 3000 }),
+      () => this.indexing.elasticsearch(),
+      () => this.indexing.outbox(),
+    ]);
   }
 }

@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { type BinanceInterval, fixedIntervalMs, isBinanceInterval, nextOpenTime } from './binance-interval';
 import type { KlineRecord, KlineView } from './kline-record';
 import { SYMBOL_PATTERN } from './kline-record';
+import { IndexOutbox } from '../indexing/index-outbox';
 
 const CANONICAL_DECIMAL = /^\d{1,28}\.\d{8}$/;
 const UPSERT_BATCH_ROWS = 4_000;
@@ -62,7 +63,10 @@ interface KlineRow {
 export class KlineRepository {
   private readonly mysql: boolean;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Optional() private readonly outbox?: IndexOutbox,
+  ) {
     this.mysql = dataSource.options.type === 'mysql';
   }
 
@@ -77,9 +81,15 @@ export class KlineRepository {
       // building the SQL is about a third of the work, so overlapping it is the cheapest speed-up left.
       let inFlight: Promise<unknown> = Promise.resolve();
       for (let start = 0; start < records.length; start += UPSERT_BATCH_ROWS) {
-        const sql = this.upsertSql(records.slice(start, start + UPSERT_BATCH_ROWS));
+        const batch = records.slice(start, start + UPSERT_BATCH_ROWS);
+        const sql = this.upsertSql(batch);
         await inFlight;
         inFlight = em.query(sql);
+        // One compact outbox reference per symbol × interval of the batch, in the same transaction.
+        if (this.outbox?.enabled) {
+          await inFlight;
+          await this.outbox.enqueue(em, 'klines', klineRanges(batch));
+        }
       }
       await inFlight;
     };
@@ -242,6 +252,21 @@ function assertSafeRow(record: KlineRecord): string[] {
     `'${sqlDateTime(record.openTime)}'`,
     `'${sqlDateTime(record.closeTime)}'`,
   ];
+}
+
+/** The open-time range of each symbol × interval in a batch (the indexing outbox reference of klines). */
+function klineRanges(batch: readonly KlineRecord[]): { symbol: string; interval: string; from: number; to: number }[] {
+  const ranges = new Map<string, { symbol: string; interval: string; from: number; to: number }>();
+  for (const record of batch) {
+    const key = `${record.symbol} ${record.interval}`;
+    const range = ranges.get(key);
+    if (!range) ranges.set(key, { symbol: record.symbol, interval: record.interval, from: record.openTime, to: record.openTime });
+    else {
+      range.from = Math.min(range.from, record.openTime);
+      range.to = Math.max(range.to, record.openTime);
+    }
+  }
+  return [...ranges.values()];
 }
 
 function sqlDateTime(ms: number): string {

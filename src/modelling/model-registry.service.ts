@@ -8,6 +8,7 @@ import type { EvaluationSettings, HyperParameters, PromotionRecord } from './mod
 import { ModelEntity, type ModelOrigin, type ModelStatus } from './model.entity';
 import { ModellingError, ModellingErrorCode } from './modelling.errors';
 import type { TrainingRunResult } from './training-run';
+import { IndexOutbox } from '../indexing/index-outbox';
 
 export interface NewModel {
   symbol: string;
@@ -38,6 +39,7 @@ export class ModelRegistryService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
     @InjectRepository(ActiveModelEntity) private readonly active: Repository<ActiveModelEntity>,
+    private readonly outbox: IndexOutbox,
   ) {}
 
   async create(model: NewModel): Promise<ModelEntity> {
@@ -100,25 +102,29 @@ export class ModelRegistryService {
 
   async markReady(id: number, result: TrainingRunResult, trainingMs: number): Promise<void> {
     const encoded = encodeModel(result.model);
-    await this.models.update(
-      { id },
-      {
-        status: 'ready',
-        progress: 1,
-        stage: 'ready',
-        datasetSummary: result.datasetSummary,
-        metrics: result.metrics,
-        rocAuc: result.metrics.roc_auc,
-        accuracy: result.metrics.accuracy,
-        trainingStats: result.stats,
-        trainingMs: Math.round(trainingMs),
-        modelData: encoded.data,
-        modelEncoding: encoded.encoding,
-        modelBytes: encoded.bytes,
-        modelSha256: encoded.sha256,
-        finishedAt: Date.now(),
-      },
-    );
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(ModelEntity).update(
+        { id },
+        {
+          status: 'ready',
+          progress: 1,
+          stage: 'ready',
+          datasetSummary: result.datasetSummary,
+          metrics: result.metrics,
+          rocAuc: result.metrics.roc_auc,
+          accuracy: result.metrics.accuracy,
+          trainingStats: result.stats,
+          trainingMs: Math.round(trainingMs),
+          modelData: encoded.data,
+          modelEncoding: encoded.encoding,
+          modelBytes: encoded.bytes,
+          modelSha256: encoded.sha256,
+          finishedAt: Date.now(),
+        },
+      );
+      // Overall, per-fold and baseline metrics go to Elasticsearch with the model (same transaction).
+      await this.outbox.enqueue(manager, 'model-metrics', [{ model_id: id }]);
+    });
   }
 
   async markFailed(id: number, error: string): Promise<void> {

@@ -7,6 +7,7 @@ import { ModelCandleLoader } from './model-candle.loader';
 import { ModelRegistryService } from './model-registry.service';
 import { ModellingError } from './modelling.errors';
 import { PredictionEntity } from './prediction.entity';
+import { IndexOutbox } from '../indexing/index-outbox';
 
 /** Candles one POST /api/models/:id/predict may cover. */
 export const MAX_PREDICT_CANDLES = 200_000;
@@ -75,6 +76,7 @@ export class PredictionsService {
     @InjectRepository(PredictionEntity) private readonly predictions: Repository<PredictionEntity>,
     private readonly registry: ModelRegistryService,
     private readonly candles: ModelCandleLoader,
+    private readonly outbox: IndexOutbox,
   ) {
     this.mysql = dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb';
   }
@@ -137,7 +139,13 @@ export class PredictionsService {
       featureHash: prediction.featureHash,
       createdAt,
     }));
-    await this.dataSource.transaction((manager) => this.upsert(entities, manager));
+    await this.dataSource.transaction(async (manager) => {
+      await this.upsert(entities, manager);
+      // Queued for Elasticsearch in the same transaction: one reference for the whole range.
+      if (entities.length > 0) {
+        await this.outbox.enqueue(manager, 'predictions', [{ model_id: modelId, from: entities[0].openTime, to: entities[entities.length - 1].openTime }]);
+      }
+    });
     result.written = entities.length;
     result.first_open_time = openTimes[0] ?? null;
     result.last_open_time = openTimes[openTimes.length - 1] ?? null;
