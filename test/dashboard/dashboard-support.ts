@@ -84,7 +84,7 @@ export interface ChartLike {
 }
 export interface PageGlobals {
   document: { querySelectorAll(selector: string): Iterable<CanvasLike> };
-  __opaDashboard: DashboardHook & { chart: ChartLike };
+  __opaDashboard: DashboardHook & { chart: ChartLike; refresh(): Promise<void> };
 }
 
 /** The dashboard's test hook (window.__opaDashboard), minus the chart object. */
@@ -102,12 +102,14 @@ export interface DashboardHook {
   loading: boolean;
   error: string | null;
   firstCandleTime: number | null;
+  refreshes: number;
 }
 
 export function readHook(page: Page): Promise<DashboardHook> {
   return page.evaluate(() => {
     const hook: Partial<PageGlobals['__opaDashboard']> = { ...(globalThis as unknown as PageGlobals).__opaDashboard };
     delete hook.chart;
+    delete hook.refresh;
     return hook as DashboardHook;
   });
 }

@@ -165,6 +165,12 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
     expect(drawn).not.toBeNull();
     timings.navigation_to_chart_drawn_ms = Math.round(drawn ?? Number.NaN);
     timings.navigation_to_everything_loaded_ms = Math.round(loaded);
+    // Where the first draw's time goes (responseEnd after navigation start, ms).
+    const ends = await page.evaluate(() => performance.getEntriesByType('resource').map((entry) => ({ name: entry.name, end: (entry as unknown as { responseEnd: number }).responseEnd })));
+    const endOf = (part: string) => Math.round(ends.find((e) => e.name.includes(part))?.end ?? Number.NaN);
+    timings.first_load_library_received_ms = endOf('/vendor/lightweight-charts.mjs');
+    timings.first_load_symbols_received_ms = endOf('/api/symbols');
+    timings.first_load_klines_received_ms = endOf('/api/klines?');
 
     const hook = await readHook(page);
     const windowStart = YEAR_TO - 999 * HOUR_MS;
@@ -290,6 +296,7 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
     await page.reload();
     await waitForLoads(page, 1);
     expect((await readHook(page)).symbol).toBe('COPYUSDT');
+    timings.reload_to_chart_drawn_ms = Math.round(await page.evaluate(() => performance.getEntriesByName('opa:chart-drawn')[0]?.startTime ?? Number.NaN));
     expect(problems.list).toEqual([]);
     await page.close();
   });
@@ -345,6 +352,28 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
     );
     expect(drawnCanvases).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: artifactPath('dashboard-live-with-equity.png') });
+    expect(problems.list).toEqual([]);
+    await page.close();
+  });
+
+  // Last: it stores one more day, which the tests above do not expect.
+  it('appends candles and predictions stored after the page loaded on its next refresh', async () => {
+    const { page, problems } = await openPage();
+    await waitForLoads(page, 1);
+    const before = await readHook(page);
+    const dayFrom = YEAR_TO + HOUR_MS;
+    const dayTo = YEAR_TO + 24 * HOUR_MS;
+    expect(await importCandles(t, 'BTCUSDT', dayFrom, dayTo)).toBe(24);
+    await request(t.http).post(`/api/models/${model.id}/predict`).set('x-api-key', API_KEY).send({ start: String(dayFrom), end: String(dayTo) }).expect(200);
+
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).__opaDashboard.refresh());
+    const after = await readHook(page);
+    expect(after.refreshes).toBe(1);
+    expect(after.candles).toBe(before.candles + 24);
+    expect(after.predictions).toBe(before.predictions + 24);
+    expect(after.markers).toEqual(expectedTurns(await storedPredictions(YEAR_TO - 999 * HOUR_MS, dayTo)));
+    expect(await page.textContent('#last-candle')).toMatch(/^2024-09-01 23:00 UTC/);
+    expect(await page.textContent('#range-label')).toContain('→ 2024-09-01 23:00 UTC');
     expect(problems.list).toEqual([]);
     await page.close();
   });

@@ -42,6 +42,9 @@ const hook = {
   error: null,
   chart: null,
   firstCandleTime: null,
+  refreshes: 0,
+  /** Runs the periodic refresh now (the spec uses it instead of waiting a minute). */
+  refresh: () => refresh(),
 };
 window.__opaDashboard = hook;
 
@@ -424,10 +427,15 @@ function linePoints(rows, field) {
   return points;
 }
 
-/** Buy-and-hold from the first equity point on, on the loaded candles: the same money in the coin, held. */
+/**
+ * Buy-and-hold on the loaded candles: the equity of the first point the candles cover, put in the coin and held.
+ * Returns the line and when it starts (later than the equity curve when older candles are not loaded yet).
+ */
 function buyAndHoldOf(points) {
   const candles = state.candles;
-  if (points.length === 0 || candles.length === 0 || points[0].time < candles[0].time) return [];
+  if (candles.length === 0) return { line: [], from: null };
+  const startIndex = points.findIndex((p) => p.time >= candles[0].time);
+  if (startIndex < 0) return { line: [], from: null };
   const closeAt = (time) => {
     let lo = 0;
     let hi = candles.length - 1;
@@ -438,8 +446,9 @@ function buyAndHoldOf(points) {
     }
     return candles[lo].close;
   };
-  const base = closeAt(points[0].time);
-  return points.map((p) => ({ time: p.time, value: (points[0].value * closeAt(p.time)) / base }));
+  const start = points[startIndex];
+  const base = closeAt(start.time);
+  return { line: points.slice(startIndex).map((p) => ({ time: p.time, value: (start.value * closeAt(p.time)) / base })), from: start.time };
 }
 
 const equity = {};
@@ -504,11 +513,13 @@ function renderTrading(result) {
   ]);
   const points = linePoints(result.rows, 'equity');
   equity.trading.series[0].setData(points);
-  equity.trading.series[1].setData(buyAndHoldOf(points));
+  const hold = buyAndHoldOf(points);
+  equity.trading.series[1].setData(hold.line);
   equity.trading.chart.timeScale().fitContent();
   const first = points[0].value;
   const last = points[points.length - 1].value;
-  $('trading-summary').textContent = `${count(Math.round(last * 100) / 100)} · ${percent(last / first - 1)} since ${utc(points[0].time * 1000)}`;
+  const holdNote = hold.from === null ? '' : hold.from === points[0].time ? '' : ` · buy & hold from ${utc(hold.from * 1000)}`;
+  $('trading-summary').textContent = `${count(Math.round(last * 100) / 100)} · ${percent(last / first - 1)} since ${utc(points[0].time * 1000)}${holdNote}`;
 }
 
 // ---------- loading a pair ----------
@@ -526,7 +537,7 @@ function resetPair() {
 async function part(token, name, work, render) {
   try {
     const result = await work();
-    if (token === state.token) render(result);
+    if (token === state.token) await render(result);
   } catch (error) {
     if (token === state.token) setStatus(`${name}: ${describeError(error)}`, true);
   }
@@ -602,17 +613,51 @@ async function loadPair() {
   document.dispatchEvent(new CustomEvent('opa:loaded', { detail: { symbol: state.symbol, interval: state.interval } }));
 }
 
-async function refreshStatus() {
+/** Newer candles (and the active model's predictions of them) since the newest one on the chart, appended. */
+async function appendNewer(token, lastStored) {
+  const newest = state.candles[state.candles.length - 1];
+  if (!newest || lastStored === null || lastStored <= newest.time * 1000) return;
+  const params = { symbol: state.symbol, interval: state.interval, start: newest.time * 1000 + 1, end: lastStored };
+  const [klines, predictions] = await Promise.all([
+    getAllPages('/klines', { ...params, limit: PAGE }, { maxPages: 5 }),
+    state.modelId === null ? Promise.resolve({ rows: [] }) : getAllPages('/predictions', { ...params, model_id: state.modelId, limit: 5000 }, { maxPages: 5 }),
+  ]);
+  if (token !== state.token || klines.rows.length === 0) return;
+  const bars = toBars(klines.rows);
+  state.candles.push(...bars.candles);
+  state.volumes.push(...bars.volumes);
+  const lastPredicted = state.predictions[state.predictions.length - 1]?.open_time ?? -1;
+  const fresh = predictions.rows.filter((p) => p.open_time > lastPredicted);
+  state.predictions.push(...fresh);
+  state.probabilities.push(...probabilityPoints(fresh));
+  state.pair.last_open_time = lastStored;
+  drawSeries();
+  updateRangeLabel();
+}
+
+/** Every REFRESH_MS: data health, trading, and candles stored since the page loaded. */
+async function refresh() {
   if (!state.pair || hook.loading) return;
   const token = state.token;
   await Promise.all([
-    part(token, 'Data health', () => Promise.all([
-      getJson('/klines/coverage', { symbol: state.symbol, interval: state.interval }),
-      getJson('/ingestion/status'),
-      state.sources.sources.indexing ? getJson('/indexing/status', {}, { allowMissing: true }) : Promise.resolve(null),
-    ]), ([coverage, ingestion, indexing]) => renderHealth(coverage, ingestion, indexing)),
+    part(
+      token,
+      'Data health',
+      () =>
+        Promise.all([
+          getJson('/klines/coverage', { symbol: state.symbol, interval: state.interval }),
+          getJson('/ingestion/status'),
+          state.sources.sources.indexing ? getJson('/indexing/status', {}, { allowMissing: true }) : Promise.resolve(null),
+        ]),
+      ([coverage, ingestion, indexing]) => {
+        renderHealth(coverage, ingestion, indexing);
+        state.pair.count = coverage.count;
+        return part(token, 'New candles', () => appendNewer(token, coverage.last_open_time), () => undefined);
+      },
+    ),
     state.sources.sources.trading ? part(token, 'Trading', loadTrading, renderTrading) : Promise.resolve(),
   ]);
+  hook.refreshes += 1;
 }
 
 async function start() {
@@ -644,7 +689,7 @@ async function start() {
   const query = new URLSearchParams(location.search);
   choosePair(query.get('symbol'), query.get('interval'));
   await loadPair();
-  setInterval(() => void refreshStatus(), REFRESH_MS);
+  setInterval(() => void refresh(), REFRESH_MS);
 }
 
 void start();
