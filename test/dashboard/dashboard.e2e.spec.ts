@@ -67,6 +67,7 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
     t = await startTestApp({
       DATABASE_URL: url,
       API_KEY,
+      INGESTION_ENABLED: 'false', // no scheduled sync: it would call Binance
       MODEL_TRAINING_THREADS: '1',
       MODEL_PREDICT_CRON: 'off',
       MODEL_RETRAIN_CRON: RETRAIN_CRON,

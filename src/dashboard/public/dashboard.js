@@ -115,7 +115,7 @@ function showChart(chartId, emptyId, message) {
   const empty = $(emptyId);
   $(chartId).hidden = message !== null;
   empty.hidden = message === null;
-  if (message !== null) empty.replaceChildren(...(Array.isArray(message) ? message : [message]));
+  if (message !== null) empty.replaceChildren(el('span', {}, message));
 }
 
 // ---------- status line ----------
@@ -359,7 +359,7 @@ async function loadModel() {
 // ---------- data health ----------
 
 function renderHealth(coverage, ingestion, indexing) {
-  const gaps = [...coverage.gaps].sort((a, b) => b.from - a.from).slice(0, 4);
+  const gaps = coverage === null ? [] : [...coverage.gaps].sort((a, b) => b.from - a.from).slice(0, 4);
   const weight = ingestion.weight;
   const rateState =
     weight.paused_until !== null
@@ -369,18 +369,25 @@ function renderHealth(coverage, ingestion, indexing) {
         : el('span', { className: 'ok' }, 'no 429 / ban');
   const last = ingestion.last_sync;
   const pairConfigured = ingestion.pairs.includes(`${state.symbol} ${state.interval}`);
-  fill($('health-body'), 
-    el('div', { className: 'subhead' }, `${state.symbol} ${state.interval} coverage`),
-    facts([
-      ['Stored', `${count(coverage.count)} candles`],
-      ['Range', `${utc(coverage.first_open_time)} → ${utc(coverage.last_open_time)} UTC`],
-      ['Last candle', el('span', { id: 'last-candle' }, `${utc(coverage.last_open_time)} UTC (${ago(coverage.last_open_time)})`)],
-      ['Gaps', coverage.gaps.length === 0 ? el('span', { className: 'ok' }, 'none') : `${count(coverage.gaps.length)} (${count(coverage.missing)} candles missing, ${count(coverage.known_missing)} known exchange outages)`],
-    ]),
-    gaps.length > 0 ? el('ul', { className: 'gaps' }, gaps.map((gap) => el('li', {}, `${utc(gap.from)} → ${utc(gap.to)} · ${count(gap.missing)}${gap.known ? ' (known)' : ''}`))) : null,
+  const coverageSection =
+    coverage === null
+      ? [el('p', { className: 'warn' }, `No candles stored yet. Configured pairs: ${ingestion.pairs.join(', ') || 'none'}.`)]
+      : [
+          el('div', { className: 'subhead' }, `${state.symbol} ${state.interval} coverage`),
+          facts([
+            ['Stored', `${count(coverage.count)} candles`],
+            ['Range', `${utc(coverage.first_open_time)} → ${utc(coverage.last_open_time)} UTC`],
+            ['Last candle', el('span', { id: 'last-candle' }, `${utc(coverage.last_open_time)} UTC (${ago(coverage.last_open_time)})`)],
+            ['Gaps', coverage.gaps.length === 0 ? el('span', { className: 'ok' }, 'none') : `${count(coverage.gaps.length)} (${count(coverage.missing)} candles missing, ${count(coverage.known_missing)} known exchange outages)`],
+          ]),
+        ];
+  fill(
+    $('health-body'),
+    coverageSection,
+    coverage !== null && gaps.length > 0 ? el('ul', { className: 'gaps' }, gaps.map((gap) => el('li', {}, `${utc(gap.from)} → ${utc(gap.to)} · ${count(gap.missing)}${gap.known ? ' (known)' : ''}`))) : null,
     el('div', { className: 'subhead' }, 'Ingestion'),
     facts([
-      ['Sync', ingestion.sync_enabled ? `${ingestion.leader ? 'running here' : 'another instance leads'} · ${pairConfigured ? 'this pair synced' : 'this pair not in SYMBOLS/INTERVALS'}` : 'off (INGESTION_ENABLED=false)'],
+      ['Sync', ingestion.sync_enabled ? `${ingestion.leader ? 'running here' : 'another instance leads'}${coverage === null ? '' : pairConfigured ? ' · this pair synced' : ' · this pair not in SYMBOLS/INTERVALS'}` : 'off (INGESTION_ENABLED=false)'],
       ['Last sync', last ? `${utc(Date.parse(last.started_at))} UTC · ${count(last.stored)} stored${last.failed_pairs?.length ? ` · failed: ${last.failed_pairs.join(', ')}` : ''}${last.error ? ` · ${last.error}` : ''}` : 'none since start'],
       ['Binance weight', `${count(weight.used_in_window)} / ${count(weight.budget)} per minute (limit ${count(weight.limit_per_window)})`],
       ['Rate limits', rateState],
@@ -683,6 +690,16 @@ async function start() {
     $('price-chart').hidden = true;
     showChart('price-chart', 'price-empty', ['No candles stored yet. Import archives with ', el('code', {}, 'npm run import:klines'), ' or wait for the scheduled sync.']);
     setStatus('No data');
+    fill($('model-body'), el('p', { className: 'muted' }, 'No model yet: models train on stored candles.'));
+    showChart('backtest-chart', 'backtest-empty', 'No backtest yet.');
+    showChart('trading-chart', 'trading-empty', 'No trading yet.');
+    await part(
+      state.token,
+      'Data health',
+      () => Promise.all([getJson('/ingestion/status'), state.sources.sources.indexing ? getJson('/indexing/status', {}, { allowMissing: true }) : Promise.resolve(null)]),
+      ([ingestion, indexing]) => renderHealth(null, ingestion, indexing),
+    );
+    if (state.sources.sources.trading) await part(state.token, 'Trading', loadTrading, (result) => renderBanner(result.status));
     hook.loads += 1;
     return;
   }
