@@ -19,4 +19,16 @@ export default tseslint.config(
     files: ['**/*.spec.ts', 'test/**/*.ts'],
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-member-access': 'off', '@typescript-eslint/unbound-method': 'off' },
   },
+  {
+    // The dashboard page: plain browser ES modules, served as they are (no build step), so no type information.
+    files: ['src/dashboard/public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'module',
+      parserOptions: { projectService: false },
+      globals: Object.fromEntries(
+        ['window', 'document', 'fetch', 'history', 'location', 'performance', 'requestAnimationFrame', 'setInterval', 'URLSearchParams', 'CustomEvent', 'Node'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { BacktestModule } from './backtest/backtest.module';
 import { validateEnvironment } from './config/environment';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { IndexOutboxModule } from './indexing/index-outbox';
@@ -55,6 +56,7 @@ export class AppModule {
         TradingModule,
         IndexingModule,
         HealthModule,
+        DashboardModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
     };

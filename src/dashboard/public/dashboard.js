@@ -1,0 +1,712 @@
+// OPA Crypto built-in dashboard: candles, the active model's signals, equity curves, model quality and data health.
+// Plain ES module, no build step; lightweight-charts is served by the app itself (works offline).
+import {
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  createSeriesMarkers,
+  CrosshairMode,
+  HistogramSeries,
+  LineSeries,
+  LineStyle,
+} from '/vendor/lightweight-charts.mjs';
+import { getAllPages, getJson } from './api.js';
+import { ago, count, el, facts, INTERVAL_MS, metric, percent, pricePrecision, utc } from './format.js';
+
+/** The API's largest kline page; the page loads the newest page first and older pages as the user scrolls back. */
+const PAGE = 1000;
+/** Load an older page when fewer than this many candles are left of the visible range. */
+const PRELOAD_MARGIN = 150;
+const MAX_EQUITY_PAGES = 10;
+const REFRESH_MS = 60_000;
+const COLORS = { up: '#26a69a', down: '#ef5350', prob: '#f5a623', equity: '#4c9aff', hold: '#8592a6', grid: '#1f2835', text: '#aab4c3' };
+
+const $ = (id) => document.getElementById(id);
+/** Replaces a node's children, skipping null (optional parts). */
+const fill = (node, ...children) => node.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined));
+
+/** Read by the end-to-end test (and handy in the browser console); the page never writes through it. */
+const hook = {
+  loads: 0,
+  olderLoads: 0,
+  /** How long each scroll-back page took in the page (requests + drawing), ms. */
+  olderLoadMs: [],
+  symbol: null,
+  interval: null,
+  candles: 0,
+  predictions: 0,
+  markers: [],
+  activeModelId: null,
+  allLoaded: false,
+  loading: false,
+  error: null,
+  chart: null,
+  firstCandleTime: null,
+  refreshes: 0,
+  /** Runs the periodic refresh now (the spec uses it instead of waiting a minute). */
+  refresh: () => refresh(),
+};
+window.__opaDashboard = hook;
+
+const state = {
+  pairs: [],
+  sources: { sources: { trading: false, backtests: false, indexing: false }, retrain: null },
+  symbol: null,
+  interval: null,
+  pair: null,
+  token: 0,
+  candles: [],
+  volumes: [],
+  probabilities: [],
+  predictions: [],
+  modelId: null,
+  loadingOlder: false,
+  drawnOnce: false,
+};
+
+// ---------- charts ----------
+
+function baseChartOptions() {
+  return {
+    autoSize: true,
+    layout: { background: { type: ColorType.Solid, color: 'transparent' }, textColor: COLORS.text, fontSize: 12, panes: { separatorColor: '#253041' } },
+    grid: { vertLines: { color: COLORS.grid }, horzLines: { color: COLORS.grid } },
+    crosshair: { mode: CrosshairMode.Normal },
+    rightPriceScale: { borderColor: '#253041' },
+    timeScale: { borderColor: '#253041', timeVisible: true, secondsVisible: false },
+    localization: { dateFormat: 'yyyy-MM-dd' },
+  };
+}
+
+const price = {};
+
+function createPriceChart() {
+  price.chart = createChart($('price-chart'), baseChartOptions());
+  price.candles = price.chart.addSeries(CandlestickSeries, {
+    upColor: COLORS.up,
+    downColor: COLORS.down,
+    borderVisible: false,
+    wickUpColor: COLORS.up,
+    wickDownColor: COLORS.down,
+  });
+  price.volume = price.chart.addSeries(HistogramSeries, { priceScaleId: 'volume', priceFormat: { type: 'volume' }, lastValueVisible: false, priceLineVisible: false });
+  price.chart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+  price.probability = price.chart.addSeries(
+    LineSeries,
+    { color: COLORS.prob, lineWidth: 1, priceFormat: { type: 'price', precision: 2, minMove: 0.01 }, title: 'P(BUY)', priceLineVisible: false },
+    1,
+  );
+  price.probability.createPriceLine({ price: 0.5, color: '#5d6b80', lineWidth: 1, lineStyle: LineStyle.Dashed, axisLabelVisible: false, title: '' });
+  price.chart.panes()[1].setHeight(110);
+  price.markers = createSeriesMarkers(price.candles, []);
+  price.chart.timeScale().subscribeVisibleLogicalRangeChange((range) => {
+    if (range && range.from < PRELOAD_MARGIN) void loadOlder();
+  });
+  hook.chart = price.chart;
+}
+
+function createEquityChart(containerId, lines) {
+  const chart = createChart($(containerId), { ...baseChartOptions(), handleScroll: true, handleScale: true });
+  const series = lines.map((line) => chart.addSeries(LineSeries, { color: line.color, lineWidth: line.width ?? 2, lineStyle: line.style ?? LineStyle.Solid, title: line.title, priceLineVisible: false }));
+  return { chart, series };
+}
+
+function showChart(chartId, emptyId, message) {
+  const empty = $(emptyId);
+  $(chartId).hidden = message !== null;
+  empty.hidden = message === null;
+  if (message !== null) empty.replaceChildren(el('span', {}, message));
+}
+
+// ---------- status line ----------
+
+function setStatus(text, isError = false) {
+  const status = $('load-status');
+  status.textContent = text;
+  status.classList.toggle('error', isError);
+  if (isError) hook.error = text;
+}
+
+function describeError(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// ---------- pickers ----------
+
+function fillPickers() {
+  const symbols = [...new Set(state.pairs.map((pair) => pair.symbol))].sort();
+  $('symbol-select').replaceChildren(...symbols.map((symbol) => el('option', { value: symbol, selected: symbol === state.symbol }, symbol)));
+  const intervals = state.pairs.filter((pair) => pair.symbol === state.symbol).map((pair) => pair.interval);
+  $('interval-select').replaceChildren(...intervals.map((interval) => el('option', { value: interval, selected: interval === state.interval }, interval)));
+}
+
+function choosePair(symbol, interval) {
+  const ofSymbol = state.pairs.filter((pair) => pair.symbol === symbol);
+  const pair =
+    ofSymbol.find((p) => p.interval === interval) ??
+    ofSymbol.find((p) => p.interval === '1h') ??
+    ofSymbol[0] ??
+    state.pairs.find((p) => p.symbol === 'BTCUSDT' && p.interval === '1h') ??
+    state.pairs[0];
+  state.pair = pair ?? null;
+  state.symbol = pair?.symbol ?? null;
+  state.interval = pair?.interval ?? null;
+  fillPickers();
+  if (pair) {
+    const query = new URLSearchParams({ symbol: pair.symbol, interval: pair.interval });
+    history.replaceState(null, '', `?${query}`);
+  }
+}
+
+// ---------- candles, predictions, markers ----------
+
+/** [start, end] of the page of up to PAGE candles that ends at `end` (1M: everything, it is at most a few hundred candles). */
+function windowEndingAt(end) {
+  const step = INTERVAL_MS[state.interval];
+  const first = state.pair.first_open_time;
+  return { start: step === null ? first : Math.max(first, end - (PAGE - 1) * step), end };
+}
+
+async function fetchWindow(range) {
+  const params = { symbol: state.symbol, interval: state.interval, start: range.start, end: range.end, limit: PAGE };
+  const klines = getAllPages('/klines', params, { maxPages: 20 });
+  const predictions =
+    state.modelId === null
+      ? Promise.resolve({ rows: [] })
+      : getAllPages('/predictions', { ...params, model_id: state.modelId, limit: 5000 }, { maxPages: 20 });
+  return { klines: await klines, predictions: await predictions };
+}
+
+function toBars(klines) {
+  const candles = [];
+  const volumes = [];
+  for (const k of klines) {
+    const time = k.open_time / 1000;
+    const open = Number(k.open_price);
+    const close = Number(k.close_price);
+    candles.push({ time, open, high: Number(k.high_price), low: Number(k.low_price), close });
+    volumes.push({ time, value: Number(k.volume), color: close >= open ? 'rgba(38,166,154,0.35)' : 'rgba(239,83,80,0.35)' });
+  }
+  return { candles, volumes };
+}
+
+function probabilityPoints(predictions) {
+  return predictions.filter((p) => typeof p.probabilities.BUY === 'number').map((p) => ({ time: p.open_time / 1000, value: p.probabilities.BUY }));
+}
+
+/** A marker where the signal turns: ▲ when it becomes BUY, ▼ when it becomes SELL (HOLD keeps the last direction). */
+function signalTurns(predictions) {
+  const markers = [];
+  let last = null;
+  for (const p of predictions) {
+    if (p.signal === 'HOLD' || p.signal === last) continue;
+    const buy = p.signal === 'BUY';
+    markers.push({
+      time: p.open_time / 1000,
+      position: buy ? 'belowBar' : 'aboveBar',
+      shape: buy ? 'arrowUp' : 'arrowDown',
+      color: buy ? COLORS.up : COLORS.down,
+      id: `${p.signal}-${p.open_time}`,
+    });
+    last = p.signal;
+  }
+  return markers;
+}
+
+function drawSeries() {
+  price.candles.setData(state.candles);
+  price.volume.setData(state.volumes);
+  price.probability.setData(state.probabilities);
+  const markers = signalTurns(state.predictions);
+  price.markers.setMarkers(markers);
+  hook.candles = state.candles.length;
+  hook.predictions = state.predictions.length;
+  hook.markers = markers.map((m) => ({ time: m.time, shape: m.shape }));
+  hook.firstCandleTime = state.candles[0] ? state.candles[0].time * 1000 : null;
+  hook.allLoaded = allLoaded();
+}
+
+function allLoaded() {
+  return state.candles.length === 0 || state.candles[0].time * 1000 <= state.pair.first_open_time;
+}
+
+function updateRangeLabel() {
+  const first = state.candles[0];
+  const last = state.candles[state.candles.length - 1];
+  $('range-label').textContent = first
+    ? `${count(state.candles.length)} of ${count(state.pair.count)} candles loaded · ${utc(first.time * 1000)} → ${utc(last.time * 1000)} UTC`
+    : '';
+}
+
+async function loadOlder() {
+  if (state.loadingOlder || !state.pair || state.candles.length === 0 || allLoaded()) return;
+  state.loadingOlder = true;
+  const token = state.token;
+  const began = performance.now();
+  try {
+    const step = INTERVAL_MS[state.interval] ?? 1;
+    let range = windowEndingAt(state.candles[0].time * 1000 - step);
+    for (;;) {
+      setStatus('Loading older candles…');
+      const { klines, predictions } = await fetchWindow(range);
+      if (token !== state.token) return;
+      if (klines.rows.length > 0 || range.start <= state.pair.first_open_time) {
+        const bars = toBars(klines.rows);
+        const timeScale = price.chart.timeScale();
+        const visible = timeScale.getVisibleLogicalRange();
+        state.candles = [...bars.candles, ...state.candles];
+        state.volumes = [...bars.volumes, ...state.volumes];
+        state.predictions = [...predictions.rows, ...state.predictions];
+        state.probabilities = [...probabilityPoints(predictions.rows), ...state.probabilities];
+        drawSeries();
+        if (visible) timeScale.setVisibleLogicalRange({ from: visible.from + bars.candles.length, to: visible.to + bars.candles.length });
+        hook.olderLoads += 1;
+        hook.olderLoadMs.push(Math.round(performance.now() - began));
+        break;
+      }
+      range = windowEndingAt(range.start - step); // a gap longer than a page: keep going back
+    }
+    updateRangeLabel();
+    setStatus(allLoaded() ? 'All stored candles loaded' : 'Scroll left for older candles');
+  } catch (error) {
+    if (token === state.token) setStatus(`Could not load older candles: ${describeError(error)}`, true);
+  } finally {
+    state.loadingOlder = false;
+  }
+}
+
+// ---------- model card ----------
+
+const METRIC_COLUMNS = [
+  ['roc_auc', 'ROC-AUC', (block) => block.roc_auc],
+  ['accuracy', 'Accuracy', (block) => block.accuracy],
+  ['f1_buy', 'F1 BUY', (block) => block.per_class?.BUY?.f1 ?? null],
+  ['f1_sell', 'F1 SELL', (block) => block.per_class?.SELL?.f1 ?? null],
+];
+
+/** The model's row is green where it beats every baseline on that metric, amber where a baseline does at least as well. */
+function metricRow(name, block, baselines) {
+  const isModel = baselines !== null;
+  return el(
+    'tr',
+    { className: isModel ? 'model-row' : '' },
+    el('td', {}, name),
+    METRIC_COLUMNS.map(([key, , read]) => {
+      const value = read(block);
+      let className = '';
+      let title;
+      if (isModel && typeof value === 'number') {
+        const rivals = baselines.filter(([, b]) => typeof read(b) === 'number' && read(b) >= value);
+        className = rivals.length === 0 ? 'better' : 'worse';
+        title = rivals.length === 0 ? 'beats every baseline' : `not better than ${rivals.map(([label]) => label).join(', ')}`;
+      }
+      return el('td', { className, title, dataset: { metric: key, row: isModel ? 'model-row' : 'baseline', value: String(value ?? '') } }, metric(value));
+    }),
+  );
+}
+
+function renderModel(model) {
+  const body = $('model-body');
+  const badge = $('model-badge');
+  if (model === null) {
+    badge.textContent = '';
+    body.replaceChildren(
+      el('p', { className: 'muted' }, `No active model for ${state.symbol} ${state.interval}. Train one with `, el('code', {}, 'POST /api/models'), ' and activate it with ', el('code', {}, 'POST /api/models/:id/activate'), '.'),
+    );
+    return;
+  }
+  badge.textContent = `#${model.id} active`;
+  const m = model.metrics;
+  const retrain = state.sources.retrain;
+  const params = model.params;
+  const baselines = [
+    ['Always BUY', m.baselines.always_buy],
+    [`Majority (${m.baselines.training_majority.predicted_class})`, m.baselines.training_majority],
+    ['Momentum', m.baselines.momentum],
+  ];
+  const beaten = METRIC_COLUMNS.slice(0, 2).map(([, label, read]) => [label, baselines.every(([, b]) => typeof read(b) !== 'number' || read(m) > read(b))]);
+  const verdict = beaten.every(([, wins]) => wins)
+    ? el('p', { className: 'verdict ok' }, 'Beats every baseline on ROC-AUC and accuracy.')
+    : el('p', { className: 'verdict warn' }, `Does not beat every baseline on ${beaten.filter(([, wins]) => !wins).map(([label]) => label).join(' and ')}.`);
+  fill(body, 
+    facts([
+      ['Data range', `${utc(params.start)} → ${utc(params.end)} UTC`],
+      model.dataset ? ['Rows', `${count(model.dataset.rows)} of ${count(model.dataset.candles)} candles`] : null,
+      ['Trained', model.finished_at ? `${utc(Date.parse(model.finished_at))} UTC (${ago(Date.parse(model.finished_at))})` : '—'],
+      ['Next retrain', retrain ? (retrain.next_at ? `${utc(retrain.next_at)} UTC (cron ${retrain.cron})` : `cron ${retrain.cron}`) : 'off (MODEL_RETRAIN_CRON unset)'],
+      ['Setup', `horizon ${params.horizon} · ${params.hyper_parameters.n_estimators} trees · depth ${params.hyper_parameters.max_depth} · seed ${params.seed}`],
+    ]),
+    el('div', { className: 'subhead' }, `Walk-forward, ${m.walk_forward?.folds ?? params.folds} folds, ${count(m.rows)} test rows`),
+    el(
+      'table',
+      { className: 'metrics', id: 'metrics-table' },
+      el('thead', {}, el('tr', {}, el('th', {}, ''), METRIC_COLUMNS.map(([, label]) => el('th', {}, label)))),
+      el('tbody', {}, metricRow('Model', m, baselines), baselines.map(([label, block]) => metricRow(label, block, null))),
+    ),
+    verdict,
+    m.noise && typeof m.noise.auc_z_score === 'number'
+      ? el('p', { className: 'muted verdict' }, `ROC-AUC ${m.noise.auc_z_score.toFixed(1)} standard errors from 0.5 (coin flip).`)
+      : null,
+  );
+}
+
+async function loadModel() {
+  const models = await getJson('/models', { symbol: state.symbol, interval: state.interval });
+  const active = models.find((model) => model.active);
+  return active ? getJson(`/models/${active.id}`) : null;
+}
+
+// ---------- data health ----------
+
+function renderHealth(coverage, ingestion, indexing) {
+  const gaps = coverage === null ? [] : [...coverage.gaps].sort((a, b) => b.from - a.from).slice(0, 4);
+  const weight = ingestion.weight;
+  const rateState =
+    weight.paused_until !== null
+      ? el('span', { className: 'bad' }, `paused until ${weight.paused_until}`)
+      : weight.rate_limited > 0 || weight.bans > 0
+        ? el('span', { className: 'warn' }, `${weight.rate_limited} × 429, ${weight.bans} bans`)
+        : el('span', { className: 'ok' }, 'no 429 / ban');
+  const last = ingestion.last_sync;
+  const pairConfigured = ingestion.pairs.includes(`${state.symbol} ${state.interval}`);
+  const coverageSection =
+    coverage === null
+      ? [el('p', { className: 'warn' }, `No candles stored yet. Configured pairs: ${ingestion.pairs.join(', ') || 'none'}.`)]
+      : [
+          el('div', { className: 'subhead' }, `${state.symbol} ${state.interval} coverage`),
+          facts([
+            ['Stored', `${count(coverage.count)} candles`],
+            ['Range', `${utc(coverage.first_open_time)} → ${utc(coverage.last_open_time)} UTC`],
+            ['Last candle', el('span', { id: 'last-candle' }, `${utc(coverage.last_open_time)} UTC (${ago(coverage.last_open_time)})`)],
+            ['Gaps', coverage.gaps.length === 0 ? el('span', { className: 'ok' }, 'none') : `${count(coverage.gaps.length)} (${count(coverage.missing)} candles missing, ${count(coverage.known_missing)} known exchange outages)`],
+          ]),
+        ];
+  fill(
+    $('health-body'),
+    coverageSection,
+    coverage !== null && gaps.length > 0 ? el('ul', { className: 'gaps' }, gaps.map((gap) => el('li', {}, `${utc(gap.from)} → ${utc(gap.to)} · ${count(gap.missing)}${gap.known ? ' (known)' : ''}`))) : null,
+    el('div', { className: 'subhead' }, 'Ingestion'),
+    facts([
+      ['Sync', ingestion.sync_enabled ? `${ingestion.leader ? 'running here' : 'another instance leads'}${coverage === null ? '' : pairConfigured ? ' · this pair synced' : ' · this pair not in SYMBOLS/INTERVALS'}` : 'off (INGESTION_ENABLED=false)'],
+      ['Last sync', last ? `${utc(Date.parse(last.started_at))} UTC · ${count(last.stored)} stored${last.failed_pairs?.length ? ` · failed: ${last.failed_pairs.join(', ')}` : ''}${last.error ? ` · ${last.error}` : ''}` : 'none since start'],
+      ['Binance weight', `${count(weight.used_in_window)} / ${count(weight.budget)} per minute (limit ${count(weight.limit_per_window)})`],
+      ['Rate limits', rateState],
+    ]),
+    el('div', { className: 'subhead' }, 'Indexing (Elasticsearch)'),
+    indexing === null
+      ? el('p', { className: 'muted' }, 'Not available in this build.')
+      : facts([
+          ['State', indexing.enabled ? el('span', { className: 'ok' }, 'on') : 'off (ELASTICSEARCH_URL unset)'],
+          ['Backlog', el('span', { id: 'indexing-backlog', className: indexing.backlog > 0 ? 'warn' : '' }, `${count(indexing.backlog)} waiting${indexing.parked ? `, ${count(indexing.parked)} parked` : ''}`)],
+          ['Last drain', indexing.last_drain_at ? `${utc(indexing.last_drain_at)} UTC` : '—'],
+          indexing.last_error ? ['Last error', el('span', { className: 'bad' }, indexing.last_error)] : null,
+        ]),
+  );
+}
+
+// ---------- trading banner and equity ----------
+
+function renderBanner(status) {
+  const banner = $('mode-banner');
+  const live = status?.mode === 'live';
+  banner.className = `banner ${live ? 'banner-live' : status?.killed ? 'banner-stopped' : 'banner-paper'}`;
+  banner.dataset.mode = live ? 'live' : 'paper';
+  $('mode-label').textContent = live ? 'LIVE' : 'PAPER';
+  let detail;
+  if (status === null) detail = 'Paper trading (no trading module in this build): no real orders are ever sent.';
+  else if (live) detail = 'LIVE TRADING: real orders with real money on Binance.';
+  else detail = 'Paper trading: simulated orders, no real money.';
+  if (status?.killed) detail += ' Trading is stopped (kill switch).';
+  $('mode-detail').textContent = detail;
+  $('trading-title').textContent = live ? 'LIVE trading equity' : 'Paper trading equity';
+}
+
+/** Equity points → chart points (seconds, strictly increasing). */
+function linePoints(rows, field) {
+  const points = [];
+  for (const row of rows) {
+    const time = Math.floor(Number(row.time) / 1000);
+    const value = Number(row[field]);
+    if (!Number.isFinite(value)) continue;
+    if (points.length > 0 && points[points.length - 1].time >= time) continue;
+    points.push({ time, value });
+  }
+  return points;
+}
+
+/**
+ * Buy-and-hold on the loaded candles: the equity of the first point the candles cover, put in the coin and held.
+ * Returns the line and when it starts (later than the equity curve when older candles are not loaded yet).
+ */
+function buyAndHoldOf(points) {
+  const candles = state.candles;
+  if (candles.length === 0) return { line: [], from: null };
+  const startIndex = points.findIndex((p) => p.time >= candles[0].time);
+  if (startIndex < 0) return { line: [], from: null };
+  const closeAt = (time) => {
+    let lo = 0;
+    let hi = candles.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (candles[mid].time <= time) lo = mid;
+      else hi = mid - 1;
+    }
+    return candles[lo].close;
+  };
+  const start = points[startIndex];
+  const base = closeAt(start.time);
+  return { line: points.slice(startIndex).map((p) => ({ time: p.time, value: (start.value * closeAt(p.time)) / base })), from: start.time };
+}
+
+const equity = {};
+
+async function loadBacktest() {
+  if (!state.sources.sources.backtests) return { message: 'No backtest yet: backtests are not available in this build.' };
+  const list = await getJson('/backtests', { symbol: state.symbol, interval: state.interval, limit: 20 }, { allowMissing: true });
+  const latest = list?.data?.find((b) => b.status === 'completed');
+  if (!latest) return { message: [`No backtest yet for ${state.symbol} ${state.interval}. Run one with `, el('code', {}, 'POST /api/backtests'), '.'] };
+  const [detail, curve] = await Promise.all([
+    getJson(`/backtests/${latest.id}`, {}, { allowMissing: true }),
+    getAllPages(`/backtests/${latest.id}/equity`, { limit: 1000 }, { maxPages: MAX_EQUITY_PAGES, allowMissing: true }),
+  ]);
+  if (!curve.rows || curve.rows.length === 0) return { message: `Backtest #${latest.id} has no equity curve.` };
+  return { backtest: detail ?? latest, rows: curve.rows, truncated: curve.truncated };
+}
+
+function renderBacktest(result) {
+  if (result.message) {
+    showChart('backtest-chart', 'backtest-empty', result.message);
+    $('backtest-summary').textContent = '';
+    return;
+  }
+  showChart('backtest-chart', 'backtest-empty', null);
+  equity.backtest ??= createEquityChart('backtest-chart', [
+    { color: COLORS.equity, title: 'strategy' },
+    { color: COLORS.hold, title: 'buy & hold', width: 1, style: LineStyle.Dashed },
+  ]);
+  equity.backtest.series[0].setData(linePoints(result.rows, 'equity'));
+  equity.backtest.series[1].setData(linePoints(result.rows, 'buy_and_hold_equity'));
+  equity.backtest.chart.timeScale().fitContent();
+  const b = result.backtest;
+  const metrics = b.metrics ?? {};
+  $('backtest-summary').textContent =
+    `#${b.id} · ${utc(Number(b.start))} → ${utc(Number(b.end))} · return ${percent(metrics.total_return)} vs buy & hold ${percent(metrics.buy_and_hold_return)}` +
+    ` · max DD ${percent(metrics.max_drawdown)} · ${metrics.trades ?? '—'} trades${result.truncated ? ' · first 10 000 points' : ''}`;
+}
+
+async function loadTrading() {
+  if (!state.sources.sources.trading) return { status: null, message: 'No trading yet: trading is not available in this build.' };
+  const [status, curve] = await Promise.all([
+    getJson('/trading/status', {}, { allowMissing: true }),
+    getAllPages('/trading/equity', { symbol: state.symbol, limit: 1000 }, { maxPages: MAX_EQUITY_PAGES, allowMissing: true }),
+  ]);
+  if (!curve.rows || curve.rows.length === 0) {
+    return { status, message: `No ${status?.mode === 'live' ? 'live' : 'paper'} trading yet for ${state.symbol}.` };
+  }
+  return { status, rows: curve.rows, truncated: curve.truncated };
+}
+
+function renderTrading(result) {
+  renderBanner(result.status);
+  if (result.message) {
+    showChart('trading-chart', 'trading-empty', result.message);
+    $('trading-summary').textContent = '';
+    return;
+  }
+  showChart('trading-chart', 'trading-empty', null);
+  equity.trading ??= createEquityChart('trading-chart', [
+    { color: COLORS.equity, title: 'equity' },
+    { color: COLORS.hold, title: 'buy & hold', width: 1, style: LineStyle.Dashed },
+  ]);
+  const points = linePoints(result.rows, 'equity');
+  equity.trading.series[0].setData(points);
+  const hold = buyAndHoldOf(points);
+  equity.trading.series[1].setData(hold.line);
+  equity.trading.chart.timeScale().fitContent();
+  const first = points[0].value;
+  const last = points[points.length - 1].value;
+  const holdNote = hold.from === null ? '' : hold.from === points[0].time ? '' : ` · buy & hold from ${utc(hold.from * 1000)}`;
+  $('trading-summary').textContent = `${count(Math.round(last * 100) / 100)} · ${percent(last / first - 1)} since ${utc(points[0].time * 1000)}${holdNote}`;
+}
+
+// ---------- loading a pair ----------
+
+function resetPair() {
+  state.candles = [];
+  state.volumes = [];
+  state.probabilities = [];
+  state.predictions = [];
+  state.modelId = null;
+  drawSeries();
+}
+
+/** Runs one part of a pair's load; a failure is shown on the page (never thrown to the console). */
+async function part(token, name, work, render) {
+  try {
+    const result = await work();
+    if (token === state.token) await render(result);
+  } catch (error) {
+    if (token === state.token) setStatus(`${name}: ${describeError(error)}`, true);
+  }
+}
+
+async function loadPair() {
+  const token = (state.token += 1);
+  hook.loading = true;
+  hook.error = null;
+  hook.symbol = state.symbol;
+  hook.interval = state.interval;
+  setStatus(`Loading ${state.symbol} ${state.interval}…`);
+  resetPair();
+  $('chart-title').textContent = `${state.symbol} ${state.interval}`;
+  const end = state.pair.last_open_time;
+  const range = windowEndingAt(end);
+
+  // Candles first (drawn as soon as they arrive), the rest in parallel.
+  const candles = getAllPages('/klines', { symbol: state.symbol, interval: state.interval, start: range.start, end: range.end, limit: PAGE }, { maxPages: 20 });
+  const model = loadModel();
+  const chart = (async () => {
+    const klines = await candles;
+    if (token !== state.token) return;
+    const bars = toBars(klines.rows);
+    state.candles = bars.candles;
+    state.volumes = bars.volumes;
+    const precision = pricePrecision(bars.candles[bars.candles.length - 1]?.close);
+    price.candles.applyOptions({ priceFormat: { type: 'price', precision, minMove: 10 ** -precision } });
+    drawSeries();
+    price.chart.timeScale().setVisibleLogicalRange({ from: Math.max(0, bars.candles.length - 300), to: bars.candles.length + 5 });
+    updateRangeLabel();
+    if (!state.drawnOnce) {
+      state.drawnOnce = true;
+      requestAnimationFrame(() => requestAnimationFrame(() => performance.mark('opa:chart-drawn')));
+    }
+    const activeModel = await model.catch(() => null);
+    if (token !== state.token || !activeModel) return;
+    state.modelId = activeModel.id;
+    hook.activeModelId = activeModel.id;
+    const predictions = await getAllPages(
+      '/predictions',
+      { symbol: state.symbol, interval: state.interval, model_id: activeModel.id, start: range.start, end: range.end, limit: 5000 },
+      { maxPages: 20 },
+    );
+    if (token !== state.token) return;
+    state.predictions = predictions.rows;
+    state.probabilities = probabilityPoints(predictions.rows);
+    drawSeries();
+  })();
+
+  await Promise.all([
+    part(token, 'Candles', () => chart, () => undefined),
+    part(token, 'Model', () => model, renderModel),
+    part(
+      token,
+      'Data health',
+      () =>
+        Promise.all([
+          getJson('/klines/coverage', { symbol: state.symbol, interval: state.interval }),
+          getJson('/ingestion/status'),
+          state.sources.sources.indexing ? getJson('/indexing/status', {}, { allowMissing: true }) : Promise.resolve(null),
+        ]),
+      ([coverage, ingestion, indexing]) => renderHealth(coverage, ingestion, indexing),
+    ),
+    part(token, 'Backtest', loadBacktest, renderBacktest),
+    // After the candles: buy-and-hold of the trading curve is computed on them.
+    part(token, 'Trading', async () => (await chart.catch(() => undefined), loadTrading()), renderTrading),
+  ]);
+  if (token !== state.token) return;
+  hook.loading = false;
+  hook.loads += 1;
+  if (!hook.error) setStatus(state.candles.length < state.pair.count ? 'Scroll left for older candles' : 'All stored candles loaded');
+  document.dispatchEvent(new CustomEvent('opa:loaded', { detail: { symbol: state.symbol, interval: state.interval } }));
+}
+
+/** Newer candles (and the active model's predictions of them) since the newest one on the chart, appended. */
+async function appendNewer(token, lastStored) {
+  const newest = state.candles[state.candles.length - 1];
+  if (!newest || lastStored === null || lastStored <= newest.time * 1000) return;
+  const params = { symbol: state.symbol, interval: state.interval, start: newest.time * 1000 + 1, end: lastStored };
+  const [klines, predictions] = await Promise.all([
+    getAllPages('/klines', { ...params, limit: PAGE }, { maxPages: 5 }),
+    state.modelId === null ? Promise.resolve({ rows: [] }) : getAllPages('/predictions', { ...params, model_id: state.modelId, limit: 5000 }, { maxPages: 5 }),
+  ]);
+  if (token !== state.token || klines.rows.length === 0) return;
+  const bars = toBars(klines.rows);
+  state.candles.push(...bars.candles);
+  state.volumes.push(...bars.volumes);
+  const lastPredicted = state.predictions[state.predictions.length - 1]?.open_time ?? -1;
+  const fresh = predictions.rows.filter((p) => p.open_time > lastPredicted);
+  state.predictions.push(...fresh);
+  state.probabilities.push(...probabilityPoints(fresh));
+  state.pair.last_open_time = lastStored;
+  drawSeries();
+  updateRangeLabel();
+}
+
+/** Every REFRESH_MS: data health, trading, and candles stored since the page loaded. */
+async function refresh() {
+  if (!state.pair || hook.loading) return;
+  const token = state.token;
+  await Promise.all([
+    part(
+      token,
+      'Data health',
+      () =>
+        Promise.all([
+          getJson('/klines/coverage', { symbol: state.symbol, interval: state.interval }),
+          getJson('/ingestion/status'),
+          state.sources.sources.indexing ? getJson('/indexing/status', {}, { allowMissing: true }) : Promise.resolve(null),
+        ]),
+      ([coverage, ingestion, indexing]) => {
+        renderHealth(coverage, ingestion, indexing);
+        state.pair.count = coverage.count;
+        return part(token, 'New candles', () => appendNewer(token, coverage.last_open_time), () => undefined);
+      },
+    ),
+    state.sources.sources.trading ? part(token, 'Trading', loadTrading, renderTrading) : Promise.resolve(),
+  ]);
+  hook.refreshes += 1;
+}
+
+async function start() {
+  createPriceChart();
+  $('symbol-select').addEventListener('change', (event) => {
+    choosePair(event.target.value, state.interval);
+    void loadPair();
+  });
+  $('interval-select').addEventListener('change', (event) => {
+    choosePair(state.symbol, event.target.value);
+    void loadPair();
+  });
+  try {
+    const [pairs, sources] = await Promise.all([getJson('/symbols'), getJson('/dashboard/sources')]);
+    state.pairs = pairs;
+    state.sources = sources;
+  } catch (error) {
+    setStatus(`Could not reach the API: ${describeError(error)}`, true);
+    return;
+  }
+  if (!state.sources.sources.trading) renderBanner(null);
+  if (state.pairs.length === 0) {
+    $('price-chart').hidden = true;
+    showChart('price-chart', 'price-empty', ['No candles stored yet. Import archives with ', el('code', {}, 'npm run import:klines'), ' or wait for the scheduled sync.']);
+    setStatus('No data');
+    fill($('model-body'), el('p', { className: 'muted' }, 'No model yet: models train on stored candles.'));
+    showChart('backtest-chart', 'backtest-empty', 'No backtest yet.');
+    showChart('trading-chart', 'trading-empty', 'No trading yet.');
+    await part(
+      state.token,
+      'Data health',
+      () => Promise.all([getJson('/ingestion/status'), state.sources.sources.indexing ? getJson('/indexing/status', {}, { allowMissing: true }) : Promise.resolve(null)]),
+      ([ingestion, indexing]) => renderHealth(null, ingestion, indexing),
+    );
+    if (state.sources.sources.trading) await part(state.token, 'Trading', loadTrading, (result) => renderBanner(result.status));
+    hook.loads += 1;
+    return;
+  }
+  const query = new URLSearchParams(location.search);
+  choosePair(query.get('symbol'), query.get('interval'));
+  await loadPair();
+  setInterval(() => void refresh(), REFRESH_MS);
+}
+
+void start();

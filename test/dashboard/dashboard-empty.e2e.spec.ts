@@ -1,0 +1,39 @@
+import type { Browser } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { artifactPath, launchChromium, listenOnLoopback, readHook, waitForLoads, watchProblems } from './dashboard-support';
+
+describe('Dashboard page on the embedded SQLite default with nothing stored yet', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // No DATABASE_URL: a throw-away SQLite file. No scheduled sync (it would call Binance).
+    t = await startTestApp({ SYMBOLS: 'BTCUSDT,ETHUSDT', INGESTION_ENABLED: 'false' });
+    base = await listenOnLoopback(t);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('says there is no data yet, still shows ingestion health and the paper banner, without console errors', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    const problems = watchProblems(page);
+    await page.goto(`${base}/`);
+    await waitForLoads(page, 1);
+    expect(await readHook(page)).toMatchObject({ candles: 0, symbol: null, error: null });
+    expect(await page.isVisible('#price-chart')).toBe(false);
+    expect(await page.textContent('#price-empty')).toContain('No candles stored yet. Import archives with npm run import:klines');
+    expect(await page.textContent('#health-card')).toContain('No candles stored yet. Configured pairs: BTCUSDT 1h, ETHUSDT 1h.');
+    expect(await page.textContent('#health-card')).toContain('off (INGESTION_ENABLED=false)');
+    expect(await page.textContent('#model-card')).toContain('No model yet');
+    expect(await page.textContent('#backtest-empty')).toBe('No backtest yet.');
+    expect(await page.textContent('#trading-empty')).toBe('No trading yet.');
+    expect(await page.getAttribute('#mode-banner', 'data-mode')).toBe('paper');
+    await page.screenshot({ path: artifactPath('dashboard-empty-sqlite.png') });
+    expect(problems.list).toEqual([]);
+  });
+});
