@@ -167,11 +167,15 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
     timings.navigation_to_chart_drawn_ms = Math.round(drawn ?? Number.NaN);
     timings.navigation_to_everything_loaded_ms = Math.round(loaded);
     // Where the first draw's time goes (responseEnd after navigation start, ms).
-    const ends = await page.evaluate(() => performance.getEntriesByType('resource').map((entry) => ({ name: entry.name, end: (entry as unknown as { responseEnd: number }).responseEnd })));
-    const endOf = (part: string) => Math.round(ends.find((e) => e.name.includes(part))?.end ?? Number.NaN);
-    timings.first_load_library_received_ms = endOf('/vendor/lightweight-charts.mjs');
-    timings.first_load_symbols_received_ms = endOf('/api/symbols');
-    timings.first_load_klines_received_ms = endOf('/api/klines?');
+    const entries = await page.evaluate(() =>
+      performance.getEntriesByType('resource').map((entry) => ({ name: entry.name, start: entry.startTime, end: (entry as unknown as { responseEnd: number }).responseEnd })),
+    );
+    const entry = (part: string) => entries.find((e) => e.name.includes(part));
+    timings.first_load_library_received_ms = Math.round(entry('/vendor/lightweight-charts.mjs')?.end ?? Number.NaN);
+    timings.first_load_symbols_requested_ms = Math.round(entry('/api/symbols')?.start ?? Number.NaN);
+    timings.first_load_symbols_received_ms = Math.round(entry('/api/symbols')?.end ?? Number.NaN);
+    timings.first_load_klines_requested_ms = Math.round(entry('/api/klines?')?.start ?? Number.NaN);
+    timings.first_load_klines_received_ms = Math.round(entry('/api/klines?')?.end ?? Number.NaN);
 
     const hook = await readHook(page);
     const windowStart = YEAR_TO - 999 * HOUR_MS;

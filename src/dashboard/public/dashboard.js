@@ -136,7 +136,11 @@ function describeError(error) {
 function fillPickers() {
   const symbols = [...new Set(state.pairs.map((pair) => pair.symbol))].sort();
   $('symbol-select').replaceChildren(...symbols.map((symbol) => el('option', { value: symbol, selected: symbol === state.symbol }, symbol)));
-  const intervals = state.pairs.filter((pair) => pair.symbol === state.symbol).map((pair) => pair.interval);
+  const length = (interval) => INTERVAL_MS[interval] ?? 31 * 86_400_000;
+  const intervals = state.pairs
+    .filter((pair) => pair.symbol === state.symbol)
+    .map((pair) => pair.interval)
+    .sort((a, b) => length(a) - length(b));
   $('interval-select').replaceChildren(...intervals.map((interval) => el('option', { value: interval, selected: interval === state.interval }, interval)));
 }
 
@@ -404,6 +408,15 @@ function renderHealth(coverage, ingestion, indexing) {
   );
 }
 
+/** [coverage of the pair (null without a pair), ingestion status, indexing status (null when not in this build)]. */
+function loadHealth() {
+  return Promise.all([
+    state.pair ? getJson('/klines/coverage', { symbol: state.symbol, interval: state.interval }) : Promise.resolve(null),
+    getJson('/ingestion/status'),
+    state.sources.sources.indexing ? getJson('/indexing/status', {}, { allowMissing: true }) : Promise.resolve(null),
+  ]);
+}
+
 // ---------- trading banner and equity ----------
 
 function renderBanner(status) {
@@ -473,20 +486,31 @@ async function loadBacktest() {
   return { backtest: detail ?? latest, rows: curve.rows, truncated: curve.truncated };
 }
 
-function renderBacktest(result) {
-  if (result.message) {
-    showChart('backtest-chart', 'backtest-empty', result.message);
-    $('backtest-summary').textContent = '';
-    return;
+/**
+ * One equity card: its empty state (message), or its chart with the strategy line and a dashed buy-and-hold line.
+ * Returns the chart's two series, or null when the card shows a message.
+ */
+function equityCard(name, strategyTitle, message) {
+  const chartId = `${name}-chart`;
+  if (message) {
+    showChart(chartId, `${name}-empty`, message);
+    $(`${name}-summary`).textContent = '';
+    return null;
   }
-  showChart('backtest-chart', 'backtest-empty', null);
-  equity.backtest ??= createEquityChart('backtest-chart', [
-    { color: COLORS.equity, title: 'strategy' },
+  showChart(chartId, `${name}-empty`, null);
+  equity[name] ??= createEquityChart(chartId, [
+    { color: COLORS.equity, title: strategyTitle },
     { color: COLORS.hold, title: 'buy & hold', width: 1, style: LineStyle.Dashed },
   ]);
-  equity.backtest.series[0].setData(linePoints(result.rows, 'equity'));
-  equity.backtest.series[1].setData(linePoints(result.rows, 'buy_and_hold_equity'));
-  equity.backtest.chart.timeScale().fitContent();
+  return equity[name];
+}
+
+function renderBacktest(result) {
+  const card = equityCard('backtest', 'strategy', result.message);
+  if (!card) return;
+  card.series[0].setData(linePoints(result.rows, 'equity'));
+  card.series[1].setData(linePoints(result.rows, 'buy_and_hold_equity'));
+  card.chart.timeScale().fitContent();
   const b = result.backtest;
   const metrics = b.metrics ?? {};
   $('backtest-summary').textContent =
@@ -508,21 +532,13 @@ async function loadTrading() {
 
 function renderTrading(result) {
   renderBanner(result.status);
-  if (result.message) {
-    showChart('trading-chart', 'trading-empty', result.message);
-    $('trading-summary').textContent = '';
-    return;
-  }
-  showChart('trading-chart', 'trading-empty', null);
-  equity.trading ??= createEquityChart('trading-chart', [
-    { color: COLORS.equity, title: 'equity' },
-    { color: COLORS.hold, title: 'buy & hold', width: 1, style: LineStyle.Dashed },
-  ]);
+  const card = equityCard('trading', 'equity', result.message);
+  if (!card) return;
   const points = linePoints(result.rows, 'equity');
-  equity.trading.series[0].setData(points);
+  card.series[0].setData(points);
   const hold = buyAndHoldOf(points);
-  equity.trading.series[1].setData(hold.line);
-  equity.trading.chart.timeScale().fitContent();
+  card.series[1].setData(hold.line);
+  card.chart.timeScale().fitContent();
   const first = points[0].value;
   const last = points[points.length - 1].value;
   const holdNote = hold.from === null ? '' : hold.from === points[0].time ? '' : ` · buy & hold from ${utc(hold.from * 1000)}`;
@@ -601,17 +617,20 @@ async function loadPair() {
     part(
       token,
       'Data health',
-      () =>
-        Promise.all([
-          getJson('/klines/coverage', { symbol: state.symbol, interval: state.interval }),
-          getJson('/ingestion/status'),
-          state.sources.sources.indexing ? getJson('/indexing/status', {}, { allowMissing: true }) : Promise.resolve(null),
-        ]),
+      loadHealth,
       ([coverage, ingestion, indexing]) => renderHealth(coverage, ingestion, indexing),
     ),
     part(token, 'Backtest', loadBacktest, renderBacktest),
     // After the candles: buy-and-hold of the trading curve is computed on them.
-    part(token, 'Trading', async () => (await chart.catch(() => undefined), loadTrading()), renderTrading),
+    part(
+      token,
+      'Trading',
+      async () => {
+        await chart.catch(() => undefined);
+        return loadTrading();
+      },
+      renderTrading,
+    ),
   ]);
   if (token !== state.token) return;
   hook.loading = false;
@@ -650,12 +669,7 @@ async function refresh() {
     part(
       token,
       'Data health',
-      () =>
-        Promise.all([
-          getJson('/klines/coverage', { symbol: state.symbol, interval: state.interval }),
-          getJson('/ingestion/status'),
-          state.sources.sources.indexing ? getJson('/indexing/status', {}, { allowMissing: true }) : Promise.resolve(null),
-        ]),
+      loadHealth,
       ([coverage, ingestion, indexing]) => {
         renderHealth(coverage, ingestion, indexing);
         state.pair.count = coverage.count;
@@ -693,12 +707,7 @@ async function start() {
     fill($('model-body'), el('p', { className: 'muted' }, 'No model yet: models train on stored candles.'));
     showChart('backtest-chart', 'backtest-empty', 'No backtest yet.');
     showChart('trading-chart', 'trading-empty', 'No trading yet.');
-    await part(
-      state.token,
-      'Data health',
-      () => Promise.all([getJson('/ingestion/status'), state.sources.sources.indexing ? getJson('/indexing/status', {}, { allowMissing: true }) : Promise.resolve(null)]),
-      ([ingestion, indexing]) => renderHealth(null, ingestion, indexing),
-    );
+    await part(state.token, 'Data health', loadHealth, ([coverage, ingestion, indexing]) => renderHealth(coverage, ingestion, indexing));
     if (state.sources.sources.trading) await part(state.token, 'Trading', loadTrading, (result) => renderBanner(result.status));
     hook.loads += 1;
     return;
