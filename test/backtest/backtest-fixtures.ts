@@ -3,31 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { App } from 'supertest/types';
+import type { BacktestMetrics } from '../../src/backtest/backtest-documents';
+import type { TradeRow } from '../../src/backtest/backtest-store';
 import { KlineImportService } from '../../src/market-data/archive/kline-import.service';
 import { BTCUSDT_1H_CSV } from '../support/shared-data';
 import type { TestApp } from '../support/test-app';
 
 export const API_KEY = 'backtest-api-key-0123456789';
 
-export interface Metrics {
-  initial_capital: number;
-  final_equity: number;
-  total_return: number;
-  cagr: number;
-  buy_and_hold_return: number;
-  sharpe: number | null;
-  sortino: number | null;
-  max_drawdown: number;
-  max_drawdown_duration_ms: number;
-  win_rate: number | null;
-  profit_factor: number | null;
-  expectancy: number | null;
-  trades: number;
-  exposure: number;
-  fees_paid: number;
-  candles: number;
-  [key: string]: unknown;
-}
+export type Metrics = BacktestMetrics;
+export type { TradeRow };
 
 export interface BacktestBody {
   id: number;
@@ -62,22 +47,6 @@ export interface EquityPoint {
   equity: number;
   buy_and_hold_equity: number;
   drawdown: number;
-}
-
-export interface TradeRow {
-  seq: number;
-  symbol: string;
-  side: string;
-  entry_time: number;
-  exit_time: number;
-  entry_price: number;
-  exit_price: number;
-  quantity: string;
-  pnl: number;
-  return_pct: number;
-  fees: number;
-  exit_reason: string;
-  candles_held: number;
 }
 
 /** Polls GET /api/backtests/:id until completed or failed; returns it and every status seen. */
