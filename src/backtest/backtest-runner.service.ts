@@ -60,7 +60,7 @@ export interface BacktestRequest {
   fee_rate?: number;
   slippage_bps?: number;
   initial_capital?: number;
-  strategy?: Partial<Record<keyof StrategySettings, number | boolean | null>>;
+  strategy?: Partial<StrategySettings>;
 }
 
 const FIELD_OF: Record<string, string> = {
@@ -129,13 +129,14 @@ export class BacktestRunnerService implements OnApplicationBootstrap, BeforeAppl
         { field: 'end', rule: 'enoughCandles', message },
       ]);
     }
+    const given = request.strategy ?? {};
     const strategy: StrategySettings = {
-      position_fraction: (request.strategy?.position_fraction as number | undefined) ?? DEFAULT_STRATEGY_CONFIG.positionFraction,
-      stop_loss: (request.strategy?.stop_loss as number | null | undefined) ?? DEFAULT_STRATEGY_CONFIG.stopLoss,
-      take_profit: (request.strategy?.take_profit as number | null | undefined) ?? DEFAULT_STRATEGY_CONFIG.takeProfit,
-      max_holding_candles: (request.strategy?.max_holding_candles as number | null | undefined) ?? DEFAULT_STRATEGY_CONFIG.maxHoldingCandles,
-      exit_on_sell: (request.strategy?.exit_on_sell as boolean | undefined) ?? DEFAULT_STRATEGY_CONFIG.exitOnSell,
-      momentum_horizon: (request.strategy?.momentum_horizon as number | undefined) ?? model.labelDefinition.horizonCandles,
+      position_fraction: given.position_fraction ?? DEFAULT_STRATEGY_CONFIG.positionFraction,
+      stop_loss: given.stop_loss ?? DEFAULT_STRATEGY_CONFIG.stopLoss,
+      take_profit: given.take_profit ?? DEFAULT_STRATEGY_CONFIG.takeProfit,
+      max_holding_candles: given.max_holding_candles ?? DEFAULT_STRATEGY_CONFIG.maxHoldingCandles,
+      exit_on_sell: given.exit_on_sell ?? DEFAULT_STRATEGY_CONFIG.exitOnSell,
+      momentum_horizon: given.momentum_horizon ?? model.labelDefinition.horizonCandles,
     };
     try {
       validateStrategyConfig(strategyConfigOf(strategy));
