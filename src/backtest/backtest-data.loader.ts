@@ -54,14 +54,6 @@ export class BacktestDataLoader {
     };
   }
 
-  async countPredictions(modelId: number, from: number, to: number): Promise<number> {
-    const [row] = await this.dataSource.query<{ n: number | string }[]>(
-      `SELECT COUNT(*) AS n FROM ${this.q('predictions')} WHERE ${this.q('model_id')} = ? AND ${this.q('open_time')} >= ? AND ${this.q('open_time')} <= ?`,
-      [modelId, from, to],
-    );
-    return Number(row.n);
-  }
-
   /** The model's stored signal for each candle of the series (0 = no prediction for that candle). */
   async signals(modelId: number, series: CandleSeries): Promise<{ signals: Int8Array; found: number }> {
     const n = series.openTime.length;

@@ -1,5 +1,6 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type BinanceInterval, fixedIntervalMs } from '../market-data/binance-interval';
+import { DEFAULT_FEATURE_SET, hasCompleteWindow } from '../modelling/core';
 import { ModelRegistryService } from '../modelling/model-registry.service';
 import type { ModelEntity } from '../modelling/model.entity';
 import { ModellingError, ModellingErrorCode } from '../modelling/modelling.errors';
@@ -11,13 +12,46 @@ import type { BacktestEntity } from './backtest.entity';
 import { BacktestError, BacktestErrorCode } from './backtest.errors';
 import { BacktestStore } from './backtest-store';
 import { DEFAULT_INITIAL_CAPITAL } from './dto/create-backtest.body.dto';
-import { runBacktest, type StrategyRun } from './engine/backtest-engine';
+import { type CandleSeries, runBacktest, type StrategyRun } from './engine/backtest-engine';
 import { drawdownCurve } from './engine/performance-metrics';
 
 /** Candles one backtest may span (its equity curve is stored row by row). */
 export const MAX_BACKTEST_CANDLES = 500_000;
 /** A run interrupted by a restart is queued again this many times at most. */
 export const MAX_ATTEMPTS = 3;
+
+/** The candles of `series` from `first` on (the whole series' length when first is -1: no candle). */
+function fromIndex(series: CandleSeries, first: number): CandleSeries {
+  const from = first < 0 ? series.openTime.length : first;
+  return {
+    ...series,
+    openTime: series.openTime.subarray(from),
+    open: series.open.subarray(from),
+    high: series.high.subarray(from),
+    low: series.low.subarray(from),
+    close: series.close.subarray(from),
+  };
+}
+
+/**
+ * The open times of the first and last candle of the range that has a complete, gap-free look-back window (so the
+ * model can predict it) but no stored prediction; null when none is missing.
+ */
+export function missingPredictions(extended: CandleSeries, series: CandleSeries, signals: Int8Array, lookback: number): { from: number; to: number } | null {
+  const offset = extended.openTime.length - series.openTime.length;
+  const runStarts = new Int32Array(extended.openTime.length);
+  for (let i = 1; i < runStarts.length; i++) {
+    runStarts[i] = extended.openTime[i] - extended.openTime[i - 1] === extended.intervalMs ? runStarts[i - 1] : i;
+  }
+  let from: number | null = null;
+  let to: number | null = null;
+  for (let i = 0; i < signals.length; i++) {
+    if (signals[i] !== 0 || !hasCompleteWindow(runStarts, offset + i, lookback)) continue;
+    from ??= series.openTime[i];
+    to = series.openTime[i];
+  }
+  return from === null || to === null ? null : { from, to };
+}
 
 export interface BacktestRequest {
   model_id: number;
@@ -26,7 +60,7 @@ export interface BacktestRequest {
   fee_rate?: number;
   slippage_bps?: number;
   initial_capital?: number;
-  strategy?: Partial<Record<keyof StrategySettings, number | boolean | null>>;
+  strategy?: Partial<StrategySettings>;
 }
 
 const FIELD_OF: Record<string, string> = {
@@ -95,13 +129,14 @@ export class BacktestRunnerService implements OnApplicationBootstrap, BeforeAppl
         { field: 'end', rule: 'enoughCandles', message },
       ]);
     }
+    const given = request.strategy ?? {};
     const strategy: StrategySettings = {
-      position_fraction: (request.strategy?.position_fraction as number | undefined) ?? DEFAULT_STRATEGY_CONFIG.positionFraction,
-      stop_loss: (request.strategy?.stop_loss as number | null | undefined) ?? DEFAULT_STRATEGY_CONFIG.stopLoss,
-      take_profit: (request.strategy?.take_profit as number | null | undefined) ?? DEFAULT_STRATEGY_CONFIG.takeProfit,
-      max_holding_candles: (request.strategy?.max_holding_candles as number | null | undefined) ?? DEFAULT_STRATEGY_CONFIG.maxHoldingCandles,
-      exit_on_sell: (request.strategy?.exit_on_sell as boolean | undefined) ?? DEFAULT_STRATEGY_CONFIG.exitOnSell,
-      momentum_horizon: (request.strategy?.momentum_horizon as number | undefined) ?? model.labelDefinition.horizonCandles,
+      position_fraction: given.position_fraction ?? DEFAULT_STRATEGY_CONFIG.positionFraction,
+      stop_loss: given.stop_loss ?? DEFAULT_STRATEGY_CONFIG.stopLoss,
+      take_profit: given.take_profit ?? DEFAULT_STRATEGY_CONFIG.takeProfit,
+      max_holding_candles: given.max_holding_candles ?? DEFAULT_STRATEGY_CONFIG.maxHoldingCandles,
+      exit_on_sell: given.exit_on_sell ?? DEFAULT_STRATEGY_CONFIG.exitOnSell,
+      momentum_horizon: given.momentum_horizon ?? model.labelDefinition.horizonCandles,
     };
     try {
       validateStrategyConfig(strategyConfigOf(strategy));
@@ -181,18 +216,22 @@ export class BacktestRunnerService implements OnApplicationBootstrap, BeforeAppl
     if (intervalMs === null) throw new Error(`interval ${model.interval} has no fixed length`);
     const { rangeStart: start, rangeEnd: end } = backtest;
 
-    const candleCount = await this.data.countCandles(model.symbol, model.interval, start, end);
+    // The range plus the look-back before it, so we know which candles can have a prediction at all.
+    const lookback = DEFAULT_FEATURE_SET.lookbackCandles;
+    const extended = await this.data.candles(model.symbol, model.interval, intervalMs, start - (lookback - 1) * intervalMs, end);
+    const series = fromIndex(extended, extended.openTime.findIndex((time) => time >= start));
+    let { signals, found } = await this.data.signals(model.id, series);
+    const missing = missingPredictions(extended, series, signals, lookback);
     let written = 0;
-    if ((await this.data.countPredictions(model.id, start, end)) < candleCount) {
+    if (missing !== null) {
       await this.store.markStage(id, 'predicting');
-      for (let from = start; from <= end; from += MAX_PREDICT_CANDLES * intervalMs) {
-        const result = await this.predictions.predictRange(model.id, from, Math.min(end, from + (MAX_PREDICT_CANDLES - 1) * intervalMs));
+      for (let from = missing.from; from <= missing.to; from += MAX_PREDICT_CANDLES * intervalMs) {
+        const result = await this.predictions.predictRange(model.id, from, Math.min(missing.to, from + (MAX_PREDICT_CANDLES - 1) * intervalMs));
         written += result.written;
       }
+      ({ signals, found } = await this.data.signals(model.id, series));
     }
     await this.store.markStage(id, 'simulating');
-    const series = await this.data.candles(model.symbol, model.interval, intervalMs, start, end);
-    const { signals, found } = await this.data.signals(model.id, series);
     const started = performance.now();
     const result = runBacktest(series, signals, {
       config: strategyConfigOf(backtest.strategy),

@@ -1,27 +1,18 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import request from 'supertest';
 import type { App } from 'supertest/types';
+import type { BacktestMetrics } from '../../src/backtest/backtest-documents';
+import type { TradeRow } from '../../src/backtest/backtest-store';
+import { KlineImportService } from '../../src/market-data/archive/kline-import.service';
+import { BTCUSDT_1H_CSV } from '../support/shared-data';
+import type { TestApp } from '../support/test-app';
 
 export const API_KEY = 'backtest-api-key-0123456789';
 
-export interface Metrics {
-  initial_capital: number;
-  final_equity: number;
-  total_return: number;
-  cagr: number;
-  buy_and_hold_return: number;
-  sharpe: number | null;
-  sortino: number | null;
-  max_drawdown: number;
-  max_drawdown_duration_ms: number;
-  win_rate: number | null;
-  profit_factor: number | null;
-  expectancy: number | null;
-  trades: number;
-  exposure: number;
-  fees_paid: number;
-  candles: number;
-  [key: string]: unknown;
-}
+export type Metrics = BacktestMetrics;
+export type { TradeRow };
 
 export interface BacktestBody {
   id: number;
@@ -58,22 +49,6 @@ export interface EquityPoint {
   drawdown: number;
 }
 
-export interface TradeRow {
-  seq: number;
-  symbol: string;
-  side: string;
-  entry_time: number;
-  exit_time: number;
-  entry_price: number;
-  exit_price: number;
-  quantity: string;
-  pnl: number;
-  return_pct: number;
-  fees: number;
-  exit_reason: string;
-  candles_held: number;
-}
-
 /** Polls GET /api/backtests/:id until completed or failed; returns it and every status seen. */
 export async function waitForBacktest(http: App, id: number, timeoutMs = 90_000): Promise<{ backtest: BacktestBody; statuses: string[] }> {
   const statuses: string[] = [];
@@ -104,4 +79,26 @@ export async function readAllPages<T>(http: App, path: string, limit: number): P
     pages++;
   } while (cursor !== null);
   return { rows, pages };
+}
+
+/**
+ * Imports the shared BTCUSDT 1h rows with open_time in [from, to] through the app's archive importer. Unlike
+ * modelling-fixtures' importRealCandles it finds the file through OPA_SHARED_DATA, so it also works from dist/.
+ */
+export async function importSharedCandles(t: TestApp, from: number, to: number): Promise<number> {
+  const [header, ...lines] = readFileSync(BTCUSDT_1H_CSV, 'utf8').trimEnd().split('\n');
+  const kept = lines.filter((line) => {
+    const openTime = Number(line.slice(0, line.indexOf(',')));
+    return openTime >= from && openTime <= to;
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'opa-backtest-klines-'));
+  try {
+    const path = join(dir, 'BTCUSDT-1h-subset.csv');
+    writeFileSync(path, `${header}\n${kept.join('\n')}\n`);
+    const result = await t.app.get(KlineImportService).importFile({ name: 'BTCUSDT-1h-subset.csv', path }, { symbol: 'BTCUSDT', interval: '1h' });
+    if (result.status !== 'imported') throw new Error(`import failed: ${JSON.stringify(result.errors)}`);
+    return result.klines;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

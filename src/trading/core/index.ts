@@ -3,3 +3,4 @@ export * from './quantity';
 export * from './symbol-rules';
 export * from './fill-model';
 export * from './strategy';
+export * from './state-codec';
