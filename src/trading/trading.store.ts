@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, In, LessThanOrEqual, MoreThan, Not } from 'typeorm';
+import { DataSource, type EntityManager, In, LessThanOrEqual, MoreThanOrEqual, Not } from 'typeorm';
 import type { ClosedTrade, Fill } from './core';
 import {
   OPEN_ORDER_STATUSES,
@@ -124,9 +124,15 @@ export class TradingStore {
     return row?.equity ?? null;
   }
 
-  /** Orders (of any symbol) decided at candles opening after `since`, except those refused before sending. */
-  countOrdersDecidedAfter(mode: TradingMode, since: number, manager: EntityManager): Promise<number> {
-    return manager.getRepository(TradingOrderEntity).countBy({ mode, decidedAt: MoreThan(since), status: Not('REJECTED') });
+  /** Equity at the first close at or after `time`, or null. */
+  async equityAtOrAfter(mode: TradingMode, symbol: string, interval: string, time: number, manager: EntityManager): Promise<number | null> {
+    const row = await manager.getRepository(TradingEquityEntity).findOne({ where: { mode, symbol, interval, time: MoreThanOrEqual(time) }, order: { time: 'ASC' } });
+    return row?.equity ?? null;
+  }
+
+  /** Orders (of any symbol) decided at candles opening at or after `since`, except those refused before sending. */
+  countOrdersDecidedSince(mode: TradingMode, since: number, manager: EntityManager): Promise<number> {
+    return manager.getRepository(TradingOrderEntity).countBy({ mode, decidedAt: MoreThanOrEqual(since), status: Not('REJECTED') });
   }
 
   async isKilled(): Promise<{ killed: boolean; reason: string | null; changedAt: number | null }> {
