@@ -145,19 +145,25 @@ export class TradingStore {
   }
 
   /** Newest first by id; `cursor` is the id to continue below. */
-  async listOrders(mode: TradingMode, symbol: string | undefined, limit: number, cursor: number | undefined): Promise<Page<TradingOrderEntity>> {
-    const builder = this.dataSource.getRepository(TradingOrderEntity).createQueryBuilder('o').where('o.mode = :mode', { mode });
-    if (symbol !== undefined) builder.andWhere('o.symbol = :symbol', { symbol });
-    if (cursor !== undefined) builder.andWhere('o.id <= :cursor', { cursor });
-    const rows = await builder.orderBy('o.id', 'DESC').take(limit + 1).getMany();
-    return pageOf(rows, limit, (row) => String(row.id));
+  listOrders(mode: TradingMode, symbol: string | undefined, limit: number, cursor: number | undefined): Promise<Page<TradingOrderEntity>> {
+    return this.newestFirst(TradingOrderEntity, mode, symbol, limit, cursor);
   }
 
-  async listFills(mode: TradingMode, symbol: string | undefined, limit: number, cursor: number | undefined): Promise<Page<TradingFillEntity>> {
-    const builder = this.dataSource.getRepository(TradingFillEntity).createQueryBuilder('f').where('f.mode = :mode', { mode });
-    if (symbol !== undefined) builder.andWhere('f.symbol = :symbol', { symbol });
-    if (cursor !== undefined) builder.andWhere('f.id <= :cursor', { cursor });
-    const rows = await builder.orderBy('f.id', 'DESC').take(limit + 1).getMany();
+  listFills(mode: TradingMode, symbol: string | undefined, limit: number, cursor: number | undefined): Promise<Page<TradingFillEntity>> {
+    return this.newestFirst(TradingFillEntity, mode, symbol, limit, cursor);
+  }
+
+  private async newestFirst<T extends TradingOrderEntity | TradingFillEntity>(
+    entity: new () => T,
+    mode: TradingMode,
+    symbol: string | undefined,
+    limit: number,
+    cursor: number | undefined,
+  ): Promise<Page<T>> {
+    const builder = this.dataSource.getRepository(entity).createQueryBuilder('r').where('r.mode = :mode', { mode });
+    if (symbol !== undefined) builder.andWhere('r.symbol = :symbol', { symbol });
+    if (cursor !== undefined) builder.andWhere('r.id <= :cursor', { cursor });
+    const rows = await builder.orderBy('r.id', 'DESC').take(limit + 1).getMany();
     return pageOf(rows, limit, (row) => String(row.id));
   }
 
