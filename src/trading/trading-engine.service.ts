@@ -309,13 +309,16 @@ export class TradingEngine {
     const risk = this.settings.risk;
     if (risk.maxPositionNotional > 0 && intent.quoteBudget > risk.maxPositionNotional) intent.quoteBudget = risk.maxPositionNotional;
     if (risk.maxOrdersPerHour > 0) {
-      const recent = await this.store.countOrdersDecidedAfter(this.mode, candle.openTime - HOUR_MS, manager);
+      const recent = await this.store.countOrdersDecidedSince(this.mode, candle.openTime - HOUR_MS, manager);
       if (recent >= risk.maxOrdersPerHour) return `risk: TRADING_MAX_ORDERS_PER_HOUR (${risk.maxOrdersPerHour}) reached`;
     }
     if (risk.maxDailyLoss > 0) {
       const closeTime = candle.openTime + intervalMs;
       const dayStart = Math.floor((closeTime - 1) / DAY_MS) * DAY_MS;
-      const startEquity = (await this.store.equityAtOrBefore(this.mode, account.symbol, account.interval, dayStart, manager)) ?? null;
+      // The equity at the day's start: the last close before it, or the first of the day for an account opened today.
+      const startEquity =
+        (await this.store.equityAtOrBefore(this.mode, account.symbol, account.interval, dayStart, manager)) ??
+        (await this.store.equityAtOrAfter(this.mode, account.symbol, account.interval, dayStart, manager));
       const loss = startEquity === null ? 0 : startEquity - equityAt(state, candle.close);
       if (loss > risk.maxDailyLoss) return `risk: TRADING_MAX_DAILY_LOSS (${risk.maxDailyLoss}) exceeded today (loss ${loss.toFixed(2)})`;
     }

@@ -7,6 +7,7 @@ import type {
   PositionPageResponse,
   TradingStatusResponse,
 } from './dto/trading.response';
+import { KlineRepository } from '../market-data/kline.repository';
 import { phaseOf } from './core';
 import { decodeState } from './strategy-state-codec';
 import type { TradingFillEntity, TradingOrderEntity } from './trading.entities';
@@ -21,6 +22,7 @@ export class TradingQueryService {
   constructor(
     @Inject(TRADING_SETTINGS) private readonly settings: TradingSettings,
     private readonly store: TradingStore,
+    private readonly klines: KlineRepository,
   ) {}
 
   async status(): Promise<TradingStatusResponse> {
@@ -60,7 +62,8 @@ export class TradingQueryService {
     for (const account of await this.store.accounts(this.settings.mode)) {
       const position = decodeState(account.state).position;
       if (position === null) continue;
-      const last = await this.store.listEquity(this.settings.mode, { symbol: account.symbol, limit: 1, start: account.lastCandleOpenTime ?? 0 });
+      const state = decodeState(account.state);
+      const lastClose = state.lastDecisionTime === null ? undefined : (await this.klines.find(account.symbol, account.interval, state.lastDecisionTime, state.lastDecisionTime, 1))[0];
       data.push({
         mode: account.mode,
         symbol: account.symbol,
@@ -70,7 +73,7 @@ export class TradingQueryService {
         entry_time: position.entryTime,
         entry_time_parsed: iso(position.entryTime),
         candles_held: position.candlesHeld,
-        position_value: last.data[0]?.positionValue ?? null,
+        position_value: lastClose === undefined ? null : position.quantityNumber * Number(lastClose.close_price),
       });
     }
     return { data, next: null };

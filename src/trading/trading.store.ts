@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, In, LessThanOrEqual, MoreThan, Not } from 'typeorm';
+import { DataSource, type EntityManager, In, LessThanOrEqual, MoreThanOrEqual, Not } from 'typeorm';
 import type { ClosedTrade, Fill } from './core';
 import {
   OPEN_ORDER_STATUSES,
@@ -124,9 +124,15 @@ export class TradingStore {
     return row?.equity ?? null;
   }
 
-  /** Orders (of any symbol) decided at candles opening after `since`, except those refused before sending. */
-  countOrdersDecidedAfter(mode: TradingMode, since: number, manager: EntityManager): Promise<number> {
-    return manager.getRepository(TradingOrderEntity).countBy({ mode, decidedAt: MoreThan(since), status: Not('REJECTED') });
+  /** Equity at the first close at or after `time`, or null. */
+  async equityAtOrAfter(mode: TradingMode, symbol: string, interval: string, time: number, manager: EntityManager): Promise<number | null> {
+    const row = await manager.getRepository(TradingEquityEntity).findOne({ where: { mode, symbol, interval, time: MoreThanOrEqual(time) }, order: { time: 'ASC' } });
+    return row?.equity ?? null;
+  }
+
+  /** Orders (of any symbol) decided at candles opening at or after `since`, except those refused before sending. */
+  countOrdersDecidedSince(mode: TradingMode, since: number, manager: EntityManager): Promise<number> {
+    return manager.getRepository(TradingOrderEntity).countBy({ mode, decidedAt: MoreThanOrEqual(since), status: Not('REJECTED') });
   }
 
   async isKilled(): Promise<{ killed: boolean; reason: string | null; changedAt: number | null }> {
@@ -139,19 +145,25 @@ export class TradingStore {
   }
 
   /** Newest first by id; `cursor` is the id to continue below. */
-  async listOrders(mode: TradingMode, symbol: string | undefined, limit: number, cursor: number | undefined): Promise<Page<TradingOrderEntity>> {
-    const builder = this.dataSource.getRepository(TradingOrderEntity).createQueryBuilder('o').where('o.mode = :mode', { mode });
-    if (symbol !== undefined) builder.andWhere('o.symbol = :symbol', { symbol });
-    if (cursor !== undefined) builder.andWhere('o.id <= :cursor', { cursor });
-    const rows = await builder.orderBy('o.id', 'DESC').take(limit + 1).getMany();
-    return pageOf(rows, limit, (row) => String(row.id));
+  listOrders(mode: TradingMode, symbol: string | undefined, limit: number, cursor: number | undefined): Promise<Page<TradingOrderEntity>> {
+    return this.newestFirst(TradingOrderEntity, mode, symbol, limit, cursor);
   }
 
-  async listFills(mode: TradingMode, symbol: string | undefined, limit: number, cursor: number | undefined): Promise<Page<TradingFillEntity>> {
-    const builder = this.dataSource.getRepository(TradingFillEntity).createQueryBuilder('f').where('f.mode = :mode', { mode });
-    if (symbol !== undefined) builder.andWhere('f.symbol = :symbol', { symbol });
-    if (cursor !== undefined) builder.andWhere('f.id <= :cursor', { cursor });
-    const rows = await builder.orderBy('f.id', 'DESC').take(limit + 1).getMany();
+  listFills(mode: TradingMode, symbol: string | undefined, limit: number, cursor: number | undefined): Promise<Page<TradingFillEntity>> {
+    return this.newestFirst(TradingFillEntity, mode, symbol, limit, cursor);
+  }
+
+  private async newestFirst<T extends TradingOrderEntity | TradingFillEntity>(
+    entity: new () => T,
+    mode: TradingMode,
+    symbol: string | undefined,
+    limit: number,
+    cursor: number | undefined,
+  ): Promise<Page<T>> {
+    const builder = this.dataSource.getRepository(entity).createQueryBuilder('r').where('r.mode = :mode', { mode });
+    if (symbol !== undefined) builder.andWhere('r.symbol = :symbol', { symbol });
+    if (cursor !== undefined) builder.andWhere('r.id <= :cursor', { cursor });
+    const rows = await builder.orderBy('r.id', 'DESC').take(limit + 1).getMany();
     return pageOf(rows, limit, (row) => String(row.id));
   }
 

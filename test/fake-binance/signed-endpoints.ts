@@ -22,7 +22,7 @@ export interface SignedRoute {
 /**
  * The SIGNED spot endpoints the live broker uses, keyed by "METHOD path". Weights from Binance's spot REST docs:
  * new order 1, cancel order 1, cancel all open orders 1, query order 4, open orders 6 with a symbol (80 without),
- * account 20.
+ * my trades 20 (5 with orderId), account 20.
  */
 export class SignedApi {
   readonly keys = new Map<string, FakeApiKey>();
@@ -70,6 +70,35 @@ export class SignedApi {
         weight: 4,
         trade: false,
         handle: (parameters, account) => orderView(account.find(parameters)),
+      },
+      'GET /api/v3/myTrades': {
+        weight: 20,
+        trade: false,
+        weightFor: (search) => (search.has('orderId') ? 5 : 20),
+        handle: (parameters, account) => {
+          const symbol = parameters.mandatorySymbol();
+          const orderId = parameters.optionalUnsignedInteger('orderId');
+          parameters.assertAllRead();
+          return account.orders
+            .filter((order) => order.symbol === symbol && (orderId === undefined || order.orderId === orderId))
+            .flatMap((order) =>
+              order.fills.map((fill) => ({
+                symbol,
+                id: fill.tradeId,
+                orderId: order.orderId,
+                orderListId: -1,
+                price: fill.price,
+                qty: fill.qty,
+                quoteQty: order.cummulativeQuoteQty,
+                commission: fill.commission,
+                commissionAsset: fill.commissionAsset,
+                time: order.updateTime,
+                isBuyer: order.side === 'BUY',
+                isMaker: false,
+                isBestMatch: true,
+              })),
+            );
+        },
       },
       'GET /api/v3/account': {
         weight: 20,

@@ -6,13 +6,16 @@ import { IsNotBefore, IsTimeParam } from '../../common/time-param';
 const SYMBOL = /^[A-Z0-9]{2,20}$/;
 export const MAX_TRADING_PAGE = 1000;
 
-export class TradingListQueryDto {
+/** The optional symbol filter every trading list takes. */
+export class TradingSymbolQueryDto {
   @ApiPropertyOptional({ example: 'BTCUSDT', description: 'Only this symbol' })
   @IsOptional()
   @IsString({ message: 'symbol must be a single string' })
   @Matches(SYMBOL, { message: 'symbol must match ^[A-Z0-9]{2,20}$ (upper-case Binance symbol such as BTCUSDT)' })
   symbol?: string;
+}
 
+export class TradingListQueryDto extends TradingSymbolQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_TRADING_PAGE, default: 100 })
   @IsOptional()
   @Type(() => Number)
@@ -27,13 +30,7 @@ export class TradingListQueryDto {
   cursor?: string;
 }
 
-export class TradingEquityQueryDto {
-  @ApiPropertyOptional({ example: 'BTCUSDT', description: 'Only this symbol' })
-  @IsOptional()
-  @IsString({ message: 'symbol must be a single string' })
-  @Matches(SYMBOL, { message: 'symbol must match ^[A-Z0-9]{2,20}$ (upper-case Binance symbol such as BTCUSDT)' })
-  symbol?: string;
-
+export class TradingEquityQueryDto extends TradingSymbolQueryDto {
   @ApiPropertyOptional({ type: String, example: '2024-09-01T00:00:00Z', description: 'Earliest time: ISO-8601 or epoch ms' })
   @IsOptional()
   @IsTimeParam()

@@ -45,7 +45,7 @@ export class PositionResponse {
   @ApiProperty() entry_time!: number;
   @ApiProperty() entry_time_parsed!: string;
   @ApiProperty() candles_held!: number;
-  @ApiProperty({ type: Number, nullable: true, description: 'Position value at the last processed close' }) position_value!: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'Quantity × the close of the last processed candle' }) position_value!: number | null;
 }
 
 export class PositionPageResponse {
