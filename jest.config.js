@@ -43,6 +43,13 @@ module.exports = {
   testTimeout: 180_000,
   projects: [
     { ...common, displayName: 'unit', rootDir: __dirname, testMatch: ['<rootDir>/src/**/*.spec.ts'] },
-    { ...common, displayName: 'integration', rootDir: __dirname, testMatch: ['<rootDir>/test/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/**/*.spec.ts'],
+      // Starts Elasticsearch (scripts/elasticsearch.sh) when ELASTICSEARCH_URL does not answer; see the file.
+      globalSetup: '<rootDir>/test/indexing/elasticsearch.global-setup.ts',
+    },
   ],
 };

@@ -301,6 +301,17 @@ export class Environment {
   })
   ELASTICSEARCH_INDEX_PREFIX = 'opa-';
 
+  /** Where `npm run kibana:import` sends the saved objects (the app itself does not call Kibana). */
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? value.trim().replace(/\/+$/, '') : 'http://127.0.0.1:5601'))
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'KIBANA_URL must be an http(s) URL such as http://127.0.0.1:5601' })
+  KIBANA_URL = 'http://127.0.0.1:5601';
+
+  /** Optional Kibana API key (sent as `Authorization: ApiKey …`, never logged). */
+  @IsOptional()
+  @Transform(trimmedOrUndefined)
+  @IsString()
+  KIBANA_API_KEY?: string;
+
   @Transform(integerOr(30_000))
   @IsInt({ message: 'ELASTICSEARCH_REQUEST_TIMEOUT_MS must be an integer (milliseconds)' })
   @Min(100, { message: 'ELASTICSEARCH_REQUEST_TIMEOUT_MS must be at least 100' })

@@ -69,3 +69,10 @@ export function parseRef<T>(ref: string, keys: readonly (keyof T & string)[]): T
   }
   return parsed as T;
 }
+
+/** Reads each outbox reference in turn (references are parsed and checked for `keys` first). */
+export async function loadEachRef<T>(refs: readonly string[], keys: readonly (keyof T & string)[], read: (ref: T) => Promise<IndexDocument[]>): Promise<IndexDocument[][]> {
+  const out: IndexDocument[][] = [];
+  for (const raw of refs) out.push(await read(parseRef<T>(raw, keys)));
+  return out;
+}

@@ -17,9 +17,13 @@ export interface DrainResult {
   indexed: number;
   failedItems: number;
   parked: number;
+  /** More rows are due right away. */
+  more: boolean;
 }
 
 const LOCK_PREFIX = 'opa_crypto_indexing:';
+/** Documents one batch loads and sends at most (a few MB of _bulk bodies). */
+const MAX_BATCH_DOCUMENTS = 20_000;
 const MYSQL_LOCK_NAME_MAX = 64;
 
 /**
@@ -97,7 +101,7 @@ export class IndexingDrainer implements OnApplicationBootstrap, OnModuleDestroy 
         // Keep going while there is a full batch, so a backlog empties without waiting for the timer.
         for (;;) {
           const result = await this.drainBatch();
-          if (result.rows < this.settings.batchRows || this.stopping) break;
+          if (!result.more || this.stopping) break;
         }
       });
       this.lastDrainAt = Date.now();
@@ -134,32 +138,37 @@ export class IndexingDrainer implements OnApplicationBootstrap, OnModuleDestroy 
   /** One batch of due outbox rows. Throws (and changes nothing) when Elasticsearch cannot be reached. */
   async drainBatch(): Promise<DrainResult> {
     const client = this.client;
-    const result: DrainResult = { rows: 0, indexed: 0, failedItems: 0, parked: 0 };
+    const result: DrainResult = { rows: 0, indexed: 0, failedItems: 0, parked: 0, more: false };
     if (!client) return result;
     const rows = await this.outbox.due(this.settings.batchRows, Date.now());
-    result.rows = rows.length;
     if (rows.length === 0) return result;
 
-    // Load what each row refers to, grouped by source (one reader call per source).
+    // Load what each row refers to, oldest first, until the batch holds MAX_BATCH_DOCUMENTS (a kline reference alone
+    // stands for up to 2000 documents); the rest stay due for the next batch.
     const docsOf = new Map<number, BulkItem[]>();
     const unreadable: { row: OutboxRow; error: string }[] = [];
-    const bySource = new Map<string, OutboxRow[]>();
-    for (const row of rows) bySource.set(row.source, [...(bySource.get(row.source) ?? []), row]);
-    for (const [source, group] of bySource) {
-      const reader = isIndexName(source) ? INDEX_SOURCES[source].reader : undefined;
-      if (!isIndexName(source) || !reader) {
-        for (const row of group) unreadable.push({ row, error: `no reader for index source "${source}"` });
+    let documents = 0;
+    let taken = 0;
+    for (const row of rows) {
+      if (documents >= MAX_BATCH_DOCUMENTS) break;
+      taken++;
+      const reader = isIndexName(row.source) ? INDEX_SOURCES[row.source].reader : undefined;
+      if (!isIndexName(row.source) || !reader) {
+        unreadable.push({ row, error: `no reader for index source "${row.source}"` });
         continue;
       }
-      const index = this.templates.indexOf(source);
-      const loaded = await reader.load(this.dataSource, group.map((row) => row.ref));
-      group.forEach((row, i) => docsOf.set(row.id, loaded[i].map((doc) => ({ index, id: doc.id, body: doc.body }))));
+      const index = this.templates.indexOf(row.source);
+      const [loaded] = await reader.load(this.dataSource, [row.ref]);
+      docsOf.set(row.id, loaded.map((doc) => ({ index, id: doc.id, body: doc.body })));
+      documents += loaded.length;
     }
+    result.rows = taken;
+    result.more = taken < rows.length || rows.length === this.settings.batchRows;
 
     // The same document may be referred to by several rows: index it once.
     const unique = new Map<string, BulkItem>();
     for (const docs of docsOf.values()) for (const doc of docs) unique.set(`${doc.index}\u0000${doc.id}`, doc);
-    const bulk = await bulkIndex(client, [...unique.values()]);
+    const bulk = await bulkIndex(client, [...unique.values()], { flushBytes: 2_000_000, concurrency: 2 });
     result.indexed = bulk.indexed;
     result.failedItems = bulk.failures.length;
     const failed = new Map(bulk.failures.map((failure) => [`${failure.index}\u0000${failure.id}`, failure]));

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { type IndexDocument, type IndexSource, num, parseRef, quoter } from '../index-source';
+import { type IndexDocument, type IndexSource, num, loadEachRef, quoter } from '../index-source';
 
 /**
  * Outbox reference of klines: every stored kline of one symbol × interval with open_time in [from, to]. One reference
@@ -66,19 +66,16 @@ export const KLINES_SOURCE: IndexSource = {
   },
   documentId: klineDocumentId,
   reader: {
-    async load(dataSource: DataSource, refs: readonly string[]): Promise<IndexDocument[][]> {
+    load(dataSource: DataSource, refs: readonly string[]): Promise<IndexDocument[][]> {
       const q = quoter(dataSource);
-      const out: IndexDocument[][] = [];
-      for (const raw of refs) {
-        const ref = parseRef<KlinesRef>(raw, ['symbol', 'interval', 'from', 'to']);
+      return loadEachRef<KlinesRef>(refs, ['symbol', 'interval', 'from', 'to'], async (ref) => {
         const rows = await dataSource.query<KlineRow[]>(
           `SELECT ${COLUMNS.map(q).join(', ')} FROM ${q('klines')} WHERE ${q('symbol')} = ? AND ${q('interval')} = ?` +
             ` AND ${q('open_time')} >= ? AND ${q('open_time')} <= ?`,
           [ref.symbol, ref.interval, ref.from, ref.to],
         );
-        out.push(rows.map(toDocument));
-      }
-      return out;
+        return rows.map(toDocument);
+      });
     },
     async *scan(dataSource: DataSource, pageRows: number): AsyncIterable<IndexDocument[]> {
       const q = quoter(dataSource);

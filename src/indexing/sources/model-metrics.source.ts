@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { FoldMetrics, MetricsBlock, ModelMetrics } from '../../modelling/model-documents';
-import { type IndexDocument, type IndexSource, parseRef, quoter } from '../index-source';
+import { type IndexDocument, type IndexSource, loadEachRef, quoter } from '../index-source';
 
 /** Outbox reference of model metrics: every metrics document of one (ready) model. */
 export interface ModelMetricsRef {
@@ -94,18 +94,15 @@ export const MODEL_METRICS_SOURCE: IndexSource = {
   },
   documentId: modelMetricsDocumentId,
   reader: {
-    async load(dataSource: DataSource, refs: readonly string[]): Promise<IndexDocument[][]> {
+    load(dataSource: DataSource, refs: readonly string[]): Promise<IndexDocument[][]> {
       const q = quoter(dataSource);
-      const out: IndexDocument[][] = [];
-      for (const raw of refs) {
-        const ref = parseRef<ModelMetricsRef>(raw, ['model_id']);
+      return loadEachRef<ModelMetricsRef>(refs, ['model_id'], async (ref) => {
         const rows = await dataSource.query<ModelRow[]>(
           `SELECT ${COLUMNS.map(q).join(', ')} FROM ${q('models')} WHERE ${q('id')} = ? AND ${q('status')} = 'ready'`,
           [ref.model_id],
         );
-        out.push(rows.flatMap(modelMetricsDocuments));
-      }
-      return out;
+        return rows.flatMap(modelMetricsDocuments);
+      });
     },
     async *scan(dataSource: DataSource, pageRows: number): AsyncIterable<IndexDocument[]> {
       const q = quoter(dataSource);

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { type IndexDocument, type IndexSource, num, parseRef, quoter } from '../index-source';
+import { type IndexDocument, type IndexSource, num, loadEachRef, quoter } from '../index-source';
 
 /** Outbox reference of predictions: every prediction of one model with open_time in [from, to]. */
 export interface PredictionsRef {
@@ -58,18 +58,15 @@ export const PREDICTIONS_SOURCE: IndexSource = {
   },
   documentId: predictionDocumentId,
   reader: {
-    async load(dataSource: DataSource, refs: readonly string[]): Promise<IndexDocument[][]> {
+    load(dataSource: DataSource, refs: readonly string[]): Promise<IndexDocument[][]> {
       const q = quoter(dataSource);
-      const out: IndexDocument[][] = [];
-      for (const raw of refs) {
-        const ref = parseRef<PredictionsRef>(raw, ['model_id', 'from', 'to']);
+      return loadEachRef<PredictionsRef>(refs, ['model_id', 'from', 'to'], async (ref) => {
         const rows = await dataSource.query<PredictionRow[]>(
           `SELECT ${COLUMNS.map(q).join(', ')} FROM ${q('predictions')} WHERE ${q('model_id')} = ? AND ${q('open_time')} >= ? AND ${q('open_time')} <= ?`,
           [ref.model_id, ref.from, ref.to],
         );
-        out.push(rows.map(toDocument));
-      }
-      return out;
+        return rows.map(toDocument);
+      });
     },
     async *scan(dataSource: DataSource, pageRows: number): AsyncIterable<IndexDocument[]> {
       const q = quoter(dataSource);
