@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
+import { recreateMysqlDatabase } from './test-database';
 
 const run = promisify(execFile);
 const INSTALL_DB = process.env.MARIADB_INSTALL_DB ?? 'mariadb-install-db';
@@ -116,15 +117,8 @@ export class ThrowawayMariaDb {
   }
 
   /** Drops and recreates a database and returns its URL. */
-  async freshDatabase(name: string): Promise<string> {
-    const connection = await createConnection(this.url);
-    try {
-      await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-    } finally {
-      await connection.end();
-    }
-    return `${this.url}/${name}`;
+  freshDatabase(name: string): Promise<string> {
+    return recreateMysqlDatabase(this.url, name);
   }
 
   /** KILLs every connection to `database` (the server stays up): a network blip, a proxy reset, wait_timeout. */
