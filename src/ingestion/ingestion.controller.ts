@@ -19,6 +19,7 @@ import { IngestionJobRunner } from './jobs/ingestion-job-runner';
 import { type IngestionJob, IngestionJobRepository } from './jobs/ingestion-job.repository';
 import { WeightGovernor } from './source/weight-governor';
 import { SymbolCatalog } from './symbol-catalog';
+import { IngestionScheduler } from './sync/ingestion-scheduler';
 import { IngestionSyncService } from './sync/ingestion-sync.service';
 
 @ApiTags('ingestion')
@@ -31,6 +32,7 @@ export class IngestionController {
     private readonly sync: IngestionSyncService,
     private readonly catalog: SymbolCatalog,
     private readonly governor: WeightGovernor,
+    private readonly scheduler: IngestionScheduler,
     @Inject(INGESTION_SETTINGS) private readonly settings: IngestionSettings,
   ) {}
 
@@ -92,6 +94,7 @@ export class IngestionController {
       pairs: this.settings.pairs.map((pair) => `${pair.symbol} ${pair.interval}`),
       invalid_symbols: this.catalog.invalidSymbols(this.settings.pairs),
       sync_runs: this.sync.runCount,
+      sync_skipped_ticks: this.scheduler.skippedTicks,
       last_sync: last && {
         started_at: toIsoUtc(last.startedAt),
         duration_ms: last.durationMs,

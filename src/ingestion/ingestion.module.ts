@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { MarketDataModule } from '../market-data/market-data.module';
+import { DatabaseRetry } from './database-retry';
 import { IngestionLeaderService } from './ingestion-leader.service';
 import { IngestionLifecycle } from './ingestion-lifecycle';
 import { IngestionController } from './ingestion.controller';
@@ -57,6 +58,7 @@ import { IngestionSyncService } from './sync/ingestion-sync.service';
     SymbolCatalog,
     BackfillService,
     IngestionLeaderService,
+    DatabaseRetry,
     IngestionJobRunner,
     IngestionSyncService,
     IngestionScheduler,

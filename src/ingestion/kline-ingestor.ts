@@ -6,7 +6,7 @@ import type { KlineRecord } from '../market-data/kline-record';
 import { KlineRepository } from '../market-data/kline.repository';
 import type { IngestionPair } from './ingestion.settings';
 import { isKnownGap, KnownGapRepository } from '../market-data/known-gap.repository';
-import { MARKET_DATA_SOURCE, type MarketDataSource, type SkippedKline, type SourceCallContext } from './source/market-data-source';
+import { type KlinePage, MARKET_DATA_SOURCE, type MarketDataSource, type SkippedKline, type SourceCallContext } from './source/market-data-source';
 
 export interface IngestContext extends SourceCallContext {
   /** Candles whose close time is not before this (the exchange's clock) are still open and never stored. */
@@ -41,26 +41,39 @@ export class KlineIngestor {
     private readonly knownGaps: KnownGapRepository,
   ) {}
 
-  /** Stores every closed candle the source has with open time in [from, to]; returns how many were written. */
+  /**
+   * Stores every closed candle the source has with open time in [from, to]; returns how many were written. Pages are
+   * stored in order, each in its own transaction with its onPage progress, while the next page is already being
+   * fetched and parsed (one page ahead, within the weight budget like any call), so fetching and storing overlap.
+   */
   async ingestRange(pair: IngestionPair, from: number, to: number, context: IngestContext): Promise<number> {
+    if (from > to) return 0;
+    const fetchPage = (cursor: number): Promise<Settled<KlinePage>> =>
+      settle(
+        this.source.klines(
+          { symbol: pair.symbol, interval: pair.interval, startTime: cursor, endTime: to, limit: this.source.maxKlinesPerCall },
+          context,
+        ),
+      );
     let cursor = from;
     let stored = 0;
-    while (cursor <= to) {
+    let next: Promise<Settled<KlinePage>> | null = fetchPage(cursor);
+    while (next) {
       context.signal?.throwIfAborted();
-      const page = await this.source.klines(
-        { symbol: pair.symbol, interval: pair.interval, startTime: cursor, endTime: to, limit: this.source.maxKlinesPerCall },
-        context,
-      );
+      const page = unwrap(await next);
+      next = null;
       const closed = this.closedWithin(page.klines, cursor, to, context.closedBefore);
       for (const skipped of page.skipped) context.onSkipped?.(skipped);
       const nextCursor = page.lastOpenTime === null ? to + 1 : nextOpenTime(pair.interval, page.lastOpenTime);
+      // A short page means the source has nothing more in the range; a cursor that does not move would loop.
+      const more = page.rowCount >= this.source.maxKlinesPerCall && nextCursor > cursor && nextCursor <= to;
+      // Settled promises never reject, so a prefetch left behind when this page fails to store is no unhandled rejection.
+      if (more) next = fetchPage(nextCursor);
       await this.dataSource.transaction(async (manager) => {
         await this.klines.upsert(closed, manager);
         await context.onPage?.({ stored: closed.length, nextCursor: Math.min(nextCursor, to + 1) }, manager);
       });
       stored += closed.length;
-      // A short page means the source has nothing more in the range; a cursor that does not move would loop.
-      if (page.rowCount < this.source.maxKlinesPerCall || nextCursor <= cursor) break;
       cursor = nextCursor;
     }
     return stored;
@@ -112,4 +125,18 @@ export class KlineIngestor {
   private closedWithin(klines: KlineRecord[], from: number, to: number, closedBefore: number): KlineRecord[] {
     return klines.filter((kline) => kline.openTime >= from && kline.openTime <= to && kline.closeTime < closedBefore);
   }
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  );
+}
+
+function unwrap<T>(settled: Settled<T>): T {
+  if (settled.ok) return settled.value;
+  throw settled.error;
 }

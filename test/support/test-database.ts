@@ -12,13 +12,26 @@ const TEST_DATABASE_PREFIX = process.env.OPA_TEST_DB_PREFIX ?? 'opa_crypto_test'
  */
 export async function freshMysqlDatabase(suffix: string): Promise<string> {
   if (!/^[a-z0-9_]+$/.test(suffix)) throw new Error(`Database suffix ${suffix} must be lower-case letters, digits, _`);
-  const name = `${TEST_DATABASE_PREFIX}_${suffix}`;
-  const connection = await createConnection(MYSQL_TEST_SERVER);
+  return recreateMysqlDatabase(MYSQL_TEST_SERVER, `${TEST_DATABASE_PREFIX}_${suffix}`);
+}
+
+/** Drops and recreates database `name` on `server` (a URL without a database); returns the database's URL. */
+export async function recreateMysqlDatabase(server: string, name: string): Promise<string> {
+  const connection = await createConnection(server);
   try {
     await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
     await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {
     await connection.end();
   }
-  return `${MYSQL_TEST_SERVER}/${name}`;
+  return `${server}/${name}`;
+}
+
+export async function dropMysqlDatabase(server: string, name: string): Promise<void> {
+  const connection = await createConnection(server);
+  try {
+    await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  } finally {
+    await connection.end();
+  }
 }

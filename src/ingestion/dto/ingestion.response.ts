@@ -73,6 +73,8 @@ export class IngestionStatusResponse {
   @ApiProperty({ example: ['BTCUSDT 1h', 'ETHUSDT 1h'] }) pairs!: string[];
   @ApiProperty({ example: [], description: 'Configured symbols the exchange does not list (skipped)' }) invalid_symbols!: string[];
   @ApiProperty({ description: 'Syncs this instance ran' }) sync_runs!: number;
+  @ApiProperty({ description: 'Cron ticks skipped because the previous sync was still running (a sync that overran its slot)' })
+  sync_skipped_ticks!: number;
   @ApiProperty({ type: SyncSummaryResponse, nullable: true }) last_sync!: SyncSummaryResponse | null;
   @ApiProperty({ type: WeightBudgetResponse }) weight!: WeightBudgetResponse;
 }

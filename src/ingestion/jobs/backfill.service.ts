@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { KlineRepository } from '../../market-data/kline.repository';
 import { gridCeil, lastClosedOpenTime, slotCount } from '../candle-grid';
+import { DatabaseRetry, IngestionLockPending, isTransientDatabaseError } from '../database-retry';
 import { isAbort } from '../ingestion-lifecycle';
 import { KlineIngestor } from '../kline-ingestor';
 import { isKnownGap, KnownGapRepository } from '../../market-data/known-gap.repository';
@@ -27,56 +28,28 @@ export class BackfillService {
     private readonly knownGaps: KnownGapRepository,
     private readonly ingestor: KlineIngestor,
     private readonly catalog: SymbolCatalog,
+    private readonly retry: DatabaseRetry,
   ) {}
 
-  /** Runs the job to completed or failed; if `signal` aborts (shutdown), leaves it running for the next start. */
+  /**
+   * Runs the job to completed or failed; if `signal` aborts (shutdown), leaves it running for the next start. When the
+   * database goes away mid-run the job resumes from its last committed cursor once it is back (DatabaseRetry); if it
+   * stays away, the job is left running and the runner picks it up again on a later poll. It is never failed for that.
+   */
   async run(job: IngestionJob, signal: AbortSignal): Promise<void> {
-    const pair = { symbol: job.symbol, interval: job.interval };
     const label = `Backfill ${job.id} ${job.symbol} ${job.interval}`;
-    const onIssue = (issue: SourceIssue): void => addJobError(job, { kind: issue.kind, message: issue.message });
-    const context = { signal, onIssue };
     const resuming = job.state === 'running';
-    job.state = 'running';
-    job.startedAt ??= Date.now();
-    await this.jobs.save(job);
     try {
-      if (!(await this.catalog.isListed(job.symbol, context))) {
-        throw new JobFailure(`symbol ${job.symbol} is not listed on ${this.source.name} (exchangeInfo)`);
-      }
-      const serverTime = await this.source.serverTime(context);
-      const lastClosed = lastClosedOpenTime(job.interval, serverTime);
-      const start = gridCeil(job.interval, job.startTime);
-      const end = Math.min(job.endTime ?? lastClosed, lastClosed);
-      job.expected = slotCount(job.interval, start, end);
-      job.done = await this.klines.count(job.symbol, job.interval, start, end);
-      const cursor = job.cursorTime ?? start;
-      this.logger.log(
-        `${label}: ${resuming ? `resuming from ${new Date(cursor).toISOString()}` : 'starting'}, ` +
-          `${new Date(start).toISOString()} .. ${new Date(end).toISOString()} (${job.expected} candle slots, ${job.done} stored)`,
-      );
-      let lastLog = Date.now();
-      let pages = 0;
-      await this.ingestor.ingestRange(pair, cursor, end, {
-        ...context,
-        closedBefore: serverTime,
-        onSkipped: (skipped) =>
-          addJobError(job, { kind: 'skipped-candle', message: `${skipped.openTime === null ? '?' : new Date(skipped.openTime).toISOString()}: ${skipped.reason}` }),
-        onPage: async (page, manager) => {
-          pages++;
-          job.cursorTime = page.nextCursor;
-          job.done = Math.min(job.expected, job.done + page.stored);
-          await this.jobs.save(job, manager);
-          if (Date.now() - lastLog >= PROGRESS_LOG_MS) {
-            lastLog = Date.now();
-            this.logger.log(`${label}: ${job.done}/${job.expected} candles, ${pages} pages, at ${new Date(page.nextCursor).toISOString()}`);
-          }
+      await this.retry.execute(
+        label,
+        async (attempt) => {
+          if (attempt > 0 && !(await this.reloadProgress(job))) return;
+          await this.runOnce(job, label, resuming || attempt > 0, signal);
         },
-      });
-      const repair = await this.ingestor.repairGaps(pair, start, end, { ...context, closedBefore: serverTime });
-      await this.finish(job, start, end);
-      this.logger.log(
-        `${label}: completed, ${job.done} candles stored in range (${pages} pages; ${repair.gapsFound} gaps checked, ` +
-          `${repair.filled} candles filled, ${repair.knownGaps} known gaps recorded; ${job.errorCount} issues)`,
+        {
+          signal,
+          onRetry: (error) => addJobError(job, { kind: 'database', message: `database unavailable (${describe(error)}); resuming from the last stored page` }),
+        },
       );
     } catch (error) {
       if (isAbort(error, signal)) {
@@ -84,14 +57,85 @@ export class BackfillService {
         await this.jobs.save(job).catch(() => undefined);
         return;
       }
-      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof IngestionLockPending || isTransientDatabaseError(error)) {
+        // Still running in the table: whoever holds the lock once the database is back resumes it from its cursor.
+        job.state = 'running';
+        this.logger.warn(`${label}: database still unavailable after retrying (${describe(error)}); the job resumes when it is back`);
+        return;
+      }
+      const message = describe(error);
       job.state = 'failed';
       job.failure = message;
       job.finishedAt = Date.now();
       addJobError(job, { kind: 'failed', message });
       this.logger.error(`${label}: failed: ${message}`);
-      await this.jobs.save(job);
+      await this.jobs.save(job).catch((saveError: unknown) => {
+        job.state = 'running';
+        this.logger.warn(`${label}: could not record the failure (${describe(saveError)}); the job runs again later`);
+      });
     }
+  }
+
+  /**
+   * After a lost database connection: the committed cursor and count are the truth (a page whose transaction did not
+   * commit is asked for again). False when the job is no longer ours to run (finished, or gone).
+   */
+  private async reloadProgress(job: IngestionJob): Promise<boolean> {
+    const stored = await this.jobs.findById(job.id);
+    if (!stored || (stored.state !== 'running' && stored.state !== 'queued')) {
+      if (stored) job.state = stored.state;
+      return false;
+    }
+    job.cursorTime = stored.cursorTime;
+    job.done = stored.done;
+    return true;
+  }
+
+  private async runOnce(job: IngestionJob, label: string, resuming: boolean, signal: AbortSignal): Promise<void> {
+    const pair = { symbol: job.symbol, interval: job.interval };
+    const onIssue = (issue: SourceIssue): void => addJobError(job, { kind: issue.kind, message: issue.message });
+    const context = { signal, onIssue };
+    job.state = 'running';
+    job.startedAt ??= Date.now();
+    await this.jobs.save(job);
+    if (!(await this.catalog.isListed(job.symbol, context))) {
+      throw new JobFailure(`symbol ${job.symbol} is not listed on ${this.source.name} (exchangeInfo)`);
+    }
+    const serverTime = await this.source.serverTime(context);
+    const lastClosed = lastClosedOpenTime(job.interval, serverTime);
+    const start = gridCeil(job.interval, job.startTime);
+    const end = Math.min(job.endTime ?? lastClosed, lastClosed);
+    job.expected = slotCount(job.interval, start, end);
+    job.done = await this.klines.count(job.symbol, job.interval, start, end);
+    const cursor = job.cursorTime ?? start;
+    this.logger.log(
+      `${label}: ${resuming ? `resuming from ${new Date(cursor).toISOString()}` : 'starting'}, ` +
+        `${new Date(start).toISOString()} .. ${new Date(end).toISOString()} (${job.expected} candle slots, ${job.done} stored)`,
+    );
+    let lastLog = Date.now();
+    let pages = 0;
+    await this.ingestor.ingestRange(pair, cursor, end, {
+      ...context,
+      closedBefore: serverTime,
+      onSkipped: (skipped) =>
+        addJobError(job, { kind: 'skipped-candle', message: `${skipped.openTime === null ? '?' : new Date(skipped.openTime).toISOString()}: ${skipped.reason}` }),
+      onPage: async (page, manager) => {
+        pages++;
+        job.cursorTime = page.nextCursor;
+        job.done = Math.min(job.expected, job.done + page.stored);
+        await this.jobs.save(job, manager);
+        if (Date.now() - lastLog >= PROGRESS_LOG_MS) {
+          lastLog = Date.now();
+          this.logger.log(`${label}: ${job.done}/${job.expected} candles, ${pages} pages, at ${new Date(page.nextCursor).toISOString()}`);
+        }
+      },
+    });
+    const repair = await this.ingestor.repairGaps(pair, start, end, { ...context, closedBefore: serverTime });
+    await this.finish(job, start, end);
+    this.logger.log(
+      `${label}: completed, ${job.done} candles stored in range (${pages} pages; ${repair.gapsFound} gaps checked, ` +
+        `${repair.filled} candles filled, ${repair.knownGaps} known gaps recorded; ${job.errorCount} issues)`,
+    );
   }
 
   /**
@@ -113,3 +157,7 @@ export class BackfillService {
 
 /** A job that cannot succeed (e.g. the symbol is not listed): failed at once, not retried. */
 export class JobFailure extends Error {}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -19,6 +19,7 @@ export const SYNC_CRON_NAME = 'ingestion-sync';
 export class IngestionScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(IngestionScheduler.name);
   private pollTimer: NodeJS.Timeout | null = null;
+  private skipped = 0;
 
   constructor(
     @Inject(INGESTION_SETTINGS) private readonly settings: IngestionSettings,
@@ -48,6 +49,11 @@ export class IngestionScheduler implements OnApplicationBootstrap, OnModuleDestr
     });
   }
 
+  /** Cron ticks skipped because the previous sync had not finished. */
+  get skippedTicks(): number {
+    return this.skipped;
+  }
+
   async onModuleDestroy(): Promise<void> {
     this.lifecycle.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
@@ -72,6 +78,7 @@ export class IngestionScheduler implements OnApplicationBootstrap, OnModuleDestr
   private onCronTick(): void {
     if (this.lifecycle.stopping) return;
     if (this.sync.isRunning) {
+      this.skipped++;
       this.logger.warn('Previous sync still running; this tick is skipped');
       return;
     }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { KlineRepository } from '../../market-data/kline.repository';
 import { lastClosedOpenTime, stepBack } from '../candle-grid';
+import { DatabaseRetry } from '../database-retry';
 import { IngestionLifecycle, isAbort } from '../ingestion-lifecycle';
 import { INGESTION_SETTINGS, type IngestionPair, type IngestionSettings } from '../ingestion.settings';
 import { KlineIngestor } from '../kline-ingestor';
@@ -49,6 +50,7 @@ export class IngestionSyncService {
     private readonly ingestor: KlineIngestor,
     private readonly catalog: SymbolCatalog,
     private readonly lifecycle: IngestionLifecycle,
+    private readonly retry: DatabaseRetry,
   ) {}
 
   get runCount(): number {
@@ -125,19 +127,22 @@ export class IngestionSyncService {
   private async syncPair(pair: IngestionPair, serverTime: number, signal: AbortSignal): Promise<PairSyncResult> {
     const result: PairSyncResult = { symbol: pair.symbol, interval: pair.interval, stored: 0, knownGaps: 0 };
     try {
-      const lastClosed = lastClosedOpenTime(pair.interval, serverTime);
-      const range = await this.klines.range(pair.symbol, pair.interval);
-      const from = range
-        ? nextOpenTime(pair.interval, range.last_open_time)
-        : stepBack(pair.interval, lastClosed, this.settings.syncInitialCandles - 1);
-      const context = { signal, closedBefore: serverTime };
-      if (from <= lastClosed) result.stored = await this.ingestor.ingestRange(pair, from, lastClosed, context);
-      if (this.settings.syncRepairCandles > 0) {
-        const repairFrom = stepBack(pair.interval, lastClosed, this.settings.syncRepairCandles);
-        const repair = await this.ingestor.repairGaps(pair, repairFrom, lastClosed, context);
-        result.stored += repair.filled;
-        result.knownGaps = repair.knownGaps;
-      }
+      // Safe to run again from the top (it starts from what is stored), so a lost database connection is retried.
+      await this.retry.execute(`Sync ${pair.symbol} ${pair.interval}`, async () => {
+        const lastClosed = lastClosedOpenTime(pair.interval, serverTime);
+        const range = await this.klines.range(pair.symbol, pair.interval);
+        const from = range
+          ? nextOpenTime(pair.interval, range.last_open_time)
+          : stepBack(pair.interval, lastClosed, this.settings.syncInitialCandles - 1);
+        const context = { signal, closedBefore: serverTime };
+        if (from <= lastClosed) result.stored += await this.ingestor.ingestRange(pair, from, lastClosed, context);
+        if (this.settings.syncRepairCandles > 0) {
+          const repairFrom = stepBack(pair.interval, lastClosed, this.settings.syncRepairCandles);
+          const repair = await this.ingestor.repairGaps(pair, repairFrom, lastClosed, context);
+          result.stored += repair.filled;
+          result.knownGaps = repair.knownGaps;
+        }
+      }, { signal });
     } catch (error) {
       result.error = error instanceof Error ? error.message : String(error);
       if (!isAbort(error, signal)) this.logger.warn(`Sync ${pair.symbol} ${pair.interval} failed: ${result.error}`);
