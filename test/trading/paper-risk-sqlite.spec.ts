@@ -134,4 +134,12 @@ describe('paper trading on the embedded SQLite: risk limits before every order, 
     // On the wall clock every stored candle has closed: the account opens at the newest predicted one and goes on.
     expect(processed).toEqual({ 'BTCUSDT 1h': { open_time: Date.UTC(2023, 2, 3, 23), open_time_parsed: '2023-03-03T23:00:00.000Z' } });
   });
+
+  it('documents every trading endpoint in Swagger, the mutating ones with the api-key security', async () => {
+    const document = (await request(t.http).get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+    };
+    for (const path of ['status', 'positions', 'orders', 'fills', 'equity']) expect(document.paths[`/api/trading/${path}`].get.responses['200']).toBeDefined();
+    for (const path of ['kill', 'resume']) expect(document.paths[`/api/trading/${path}`].post.security).toEqual([{ 'api-key': [] }]);
+  });
 });
