@@ -209,10 +209,29 @@ describe('live trading against the fake Binance over a socket (MariaDB)', () => 
     expect(fills[0].client_order_id).toBe(orders[0].client_order_id);
   });
 
+  it('an order whose outcome stayed unknown (accepted, then every lookup failed) is booked after a restart', async () => {
+    const before = fake.ordersOf(KEY).length;
+    await setSignal(10, 'SELL');
+    // The order is accepted but the answer is lost, and the fill lookups keep failing: the app cannot know.
+    fake.setFaults({ orderAcceptedThenDropped: { count: 1 }, serverError: { paths: ['/api/v3/myTrades'], status: 500 } });
+    await closeCandle(10);
+    let orders = ((await get('/api/trading/orders', { limit: 1 })) as { data: OrderBody[] }).data;
+    expect(orders[0]).toMatchObject({ side: 'SELL', status: 'UNKNOWN' });
+    expect(await get('/api/trading/status')).toMatchObject({ accounts: [{ phase: 'exit_pending' }] });
+    await t.close();
+    fake.clearFaults();
+    t = await start(liveEnvironment());
+    await closeCandle(11);
+    orders = ((await get('/api/trading/orders', { limit: 1 })) as { data: OrderBody[] }).data;
+    expect(orders[0]).toMatchObject({ side: 'SELL', status: 'FILLED' });
+    expect(fake.ordersOf(KEY).slice(before).map((order) => [order.side, order.status])).toEqual([['SELL', 'FILLED']]);
+    expect(await get('/api/trading/status')).toMatchObject({ accounts: [{ phase: 'flat' }] });
+  });
+
   it('the kill switch cancels every open order, stops trading, survives a restart, and resume undoes it', async () => {
     fake.setHoldOrders(true);
-    await setSignal(10, 'SELL');
-    await closeCandle(10);
+    await setSignal(12, 'BUY');
+    await closeCandle(12);
     expect(fake.ordersOf(KEY).filter((order) => order.status === 'NEW')).toHaveLength(1);
 
     await request(t.http).post('/api/trading/kill').send({ reason: 'test' }).expect(401);
@@ -221,16 +240,16 @@ describe('live trading against the fake Binance over a socket (MariaDB)', () => 
     expect(killed.body).toEqual({ killed: true, cancelled_orders: 1, failed_symbols: [] });
     expect(fake.ordersOf(KEY).filter((order) => order.status === 'NEW')).toHaveLength(0);
     const orders = ((await get('/api/trading/orders', { limit: 1 })) as { data: OrderBody[] }).data;
-    expect(orders[0]).toMatchObject({ side: 'SELL', status: 'CANCELED' });
+    expect(orders[0]).toMatchObject({ side: 'BUY', status: 'CANCELED' });
     fake.setHoldOrders(false);
 
     await t.close();
     t = await start(liveEnvironment());
-    expect(await get('/api/trading/status')).toMatchObject({ killed: true, killed_reason: 'drill', accounts: [{ phase: 'long' }] });
+    expect(await get('/api/trading/status')).toMatchObject({ killed: true, killed_reason: 'drill', accounts: [{ phase: 'flat' }] });
     const sentBefore = fake.stats.requestsByEndpoint['/api/v3/order'] ?? 0;
-    await setSignal(12, 'SELL');
-    await closeCandle(11);
-    await closeCandle(12);
+    await setSignal(14, 'BUY');
+    await closeCandle(13);
+    await closeCandle(14);
     expect(fake.stats.requestsByEndpoint['/api/v3/order'] ?? 0).toBe(sentBefore);
 
     const resumed = await request(t.http).post('/api/trading/resume').set('x-api-key', APP_API_KEY).expect(200);
@@ -238,10 +257,10 @@ describe('live trading against the fake Binance over a socket (MariaDB)', () => 
     expect(resumed.body).toEqual({ killed: false });
     // Resuming skips the candles that closed while stopped (none is traded late): trading goes on from the newest
     // stored closed candle, here the last imported one.
-    await setSignal(47, 'SELL');
+    await setSignal(47, 'BUY');
     await closeCandle(47);
-    expect(fake.ordersOf(KEY).slice(-1).map((order) => [order.side, order.status])).toEqual([['SELL', 'FILLED']]);
-    expect(await get('/api/trading/status')).toMatchObject({ killed: false, accounts: [{ phase: 'flat' }] });
+    expect(fake.ordersOf(KEY).slice(-1).map((order) => [order.side, order.status])).toEqual([['BUY', 'FILLED']]);
+    expect(await get('/api/trading/status')).toMatchObject({ killed: false, accounts: [{ phase: 'long' }] });
   });
 
   it('never puts the API key or secret in a log line, a response or a stored order', async () => {

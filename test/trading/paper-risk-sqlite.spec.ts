@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { DataSource } from 'typeorm';
 import { TradingEngine } from '../../src/trading/trading-engine.service';
 import { HOUR_MS, importRealCandles, submitModel, waitForModel } from '../modelling/modelling-fixtures';
@@ -120,5 +121,25 @@ describe('paper trading on the embedded SQLite: risk limits before every order, 
     expect((await request(t.http).get('/api/trading/status').expect(200)).body).toMatchObject({ killed: false });
     const bad = await request(t.http).post('/api/trading/kill').send({ reason: 5, extra: true }).expect(400);
     expect(new Set((bad.body as { errors: Array<{ field: string }> }).errors.map((error) => error.field))).toEqual(new Set(['extra', 'reason']));
+  });
+
+  it('TRADING_CRON runs the step on its own (thin scheduled handler)', async () => {
+    await restart({ TRADING_CRON: '* * * * * *', TRADING_MAX_POSITION_NOTIONAL: '0', TRADING_MAX_DAILY_LOSS: '0', TRADING_MAX_ORDERS_PER_HOUR: '0' });
+    expect(t.app.get(SchedulerRegistry).getCronJob('trading.step')).toBeDefined();
+    let processed: Record<string, unknown> = {};
+    for (let attempt = 0; attempt < 40 && Object.keys(processed).length === 0; attempt++) {
+      await new Promise((done) => setTimeout(done, 100));
+      processed = ((await request(t.http).get('/api/trading/status').expect(200)).body as { last_candle_processed: Record<string, unknown> }).last_candle_processed;
+    }
+    // On the wall clock every stored candle has closed: the account opens at the newest predicted one and goes on.
+    expect(processed).toEqual({ 'BTCUSDT 1h': { open_time: Date.UTC(2023, 2, 3, 23), open_time_parsed: '2023-03-03T23:00:00.000Z' } });
+  });
+
+  it('documents every trading endpoint in Swagger, the mutating ones with the api-key security', async () => {
+    const document = (await request(t.http).get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+    };
+    for (const path of ['status', 'positions', 'orders', 'fills', 'equity']) expect(document.paths[`/api/trading/${path}`].get.responses['200']).toBeDefined();
+    for (const path of ['kill', 'resume']) expect(document.paths[`/api/trading/${path}`].post.security).toEqual([{ 'api-key': [] }]);
   });
 });
