@@ -166,6 +166,19 @@ export class KlineRepository {
   }
 
   /**
+   * Open time of the newest stored kline of a pair, or null. Reads one end of the (symbol, interval, open_time) key,
+   * so it costs the same for ten klines as for ten million (range() counts them, which scans the pair).
+   */
+  async lastOpenTime(symbol: string, interval: string): Promise<number | null> {
+    const q = this.quote;
+    const [row] = await this.dataSource.query<{ last_open: number | string | null }[]>(
+      `SELECT MAX(${q('open_time')}) AS last_open FROM ${q('klines')} WHERE ${q('symbol')} = ? AND ${q('interval')} = ?`,
+      [symbol, interval],
+    );
+    return row?.last_open === null || row?.last_open === undefined ? null : Number(row.last_open);
+  }
+
+  /**
    * Every run of missing candles between the first and last stored one. Fixed-length intervals are found in SQL with
    * LEAD() (MySQL 8, MariaDB 10.2+ and SQLite 3.25+ all have window functions); months vary in length, so '1M' is
    * walked in code (a few hundred rows at most).

@@ -10,16 +10,17 @@ import { freshMysqlDatabase } from '../support/test-database';
 import { differences, ingestionEnvironment, type StoredRow } from './ingestion-support';
 
 const MINUTE = 60_000;
-/** The exchange's clock runs 6× real time: its minute lasts 10 s, which is also our weight window. */
-const SPEED = 6;
+/** The exchange's clock runs 4× real time: its minute lasts 15 s, which is also our weight window. */
+const SPEED = 4;
 const FAKE_MINUTE_REAL_MS = MINUTE / SPEED;
 const SYMBOLS = Array.from({ length: 200 }, (_, index) => `S${String(index).padStart(3, '0')}USDT`);
-const INTERVALS = ['1m', '5m'] as const;
-const INITIAL_CANDLES = 100;
-/** Tighter than Binance's 6000: a 5-minute boundary needs 400 klines calls (800 weight) + time in one minute. */
+const INTERVALS = ['1m', '3m'] as const;
+const INITIAL_CANDLES = 30;
+/** Tighter than Binance's 6000: a 3-minute boundary needs 400 klines calls (800 weight) + time in one minute. */
 const WEIGHT_LIMIT = 1_200;
 const BUDGET = (WEIGHT_LIMIT * 80) / 100;
-const RUNS = 6;
+/** Four runs in a row: the first (every pair's initial candles) and three more, one of them on a 3-minute boundary. */
+const RUNS = 4;
 
 /**
  * Scale drill: 200 symbols × 2 intervals (400 pairs) on the schedule, against the fake Binance enforcing its weight
@@ -34,15 +35,15 @@ describe('scheduled sync of 200 symbols × 2 intervals within each minute and th
 
   beforeAll(async () => {
     const now = Date.now();
-    const origin = Math.floor(now / MINUTE) * MINUTE; // on a real minute, so fake minutes start on 10 s marks
+    const origin = Math.floor(now / MINUTE) * MINUTE; // on a real minute, so fake minutes start on 15 s marks
     const clock = (): number => origin + (Date.now() - origin) * SPEED;
     const fakeStart = clock();
     const markets = SYMBOLS.flatMap((symbol, index) =>
       INTERVALS.map((interval) => {
-        const step = interval === '1m' ? MINUTE : 5 * MINUTE;
+        const step = interval === '1m' ? MINUTE : 3 * MINUTE;
         const first = Math.floor(fakeStart / step) * step - (INITIAL_CANDLES + 10) * step;
         // Enough candles to run past the end of the test at 6× speed.
-        const candles = generateCandles({ symbol, interval, start: first, count: INITIAL_CANDLES + 10 + (interval === '1m' ? 40 : 10), seed: index });
+        const candles = generateCandles({ symbol, interval, start: first, count: INITIAL_CANDLES + 10 + (interval === '1m' ? 30 : 10), seed: index });
         source.set(`${symbol} ${interval}`, candles);
         return { symbol, interval, candles };
       }),
@@ -54,8 +55,8 @@ describe('scheduled sync of 200 symbols × 2 intervals within each minute and th
         SYMBOLS: SYMBOLS.join(','),
         INTERVALS: INTERVALS.join(','),
         INGESTION_ENABLED: 'true',
-        // 1 s real (6 s fake) past each fake minute, like the default "5 * * * * *".
-        INGESTION_CRON: '1,11,21,31,41,51 * * * * *',
+        // 1 s real (4 s fake) past each fake minute, like the default "5 * * * * *".
+        INGESTION_CRON: '1,16,31,46 * * * * *',
         INGESTION_SYNC_INITIAL_CANDLES: String(INITIAL_CANDLES),
         BINANCE_WEIGHT_WINDOW_MS: String(FAKE_MINUTE_REAL_MS),
         BINANCE_REQUEST_TIMEOUT_MS: '5000',
@@ -83,6 +84,7 @@ describe('scheduled sync of 200 symbols × 2 intervals within each minute and th
     const final = sync.lastRun ?? runs[runs.length - 1];
 
     const summaries = runs.map(brief);
+    if (process.env.OPA_DRILL_REPORT) process.stderr.write(`scale drill runs: ${JSON.stringify(summaries)}; fake max weight/min ${fake.stats.maxWeightPerMinute}\n`);
     for (const run of runs) {
       expect({ pairs: run.pairs, failedPairs: run.failedPairs, error: run.error }).toEqual({ pairs: 400, failedPairs: 0, error: undefined });
       // Inside its minute: done before the exchange's clock reached the next minute after the run started.
@@ -93,6 +95,8 @@ describe('scheduled sync of 200 symbols × 2 intervals within each minute and th
     // The first run took the initial candles of every pair; each later one the candles closed since.
     expect(runs[0].stored).toBeGreaterThanOrEqual(400 * (INITIAL_CANDLES - 1));
     expect(runs.slice(1).every((run) => run.stored >= 200)).toBe(true);
+    // One of the later runs fell on a 3-minute boundary: both intervals closed a candle, 400 klines calls in one minute.
+    expect(runs.slice(1).some((run) => run.stored >= 400)).toBe(true);
 
     const status = await request(t.http).get('/api/ingestion/status').expect(200);
     expect(status.body).toMatchObject({ sync_skipped_ticks: 0 });

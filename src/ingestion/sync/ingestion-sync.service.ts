@@ -130,10 +130,10 @@ export class IngestionSyncService {
       // Safe to run again from the top (it starts from what is stored), so a lost database connection is retried.
       await this.retry.execute(`Sync ${pair.symbol} ${pair.interval}`, async () => {
         const lastClosed = lastClosedOpenTime(pair.interval, serverTime);
-        const range = await this.klines.range(pair.symbol, pair.interval);
-        const from = range
-          ? nextOpenTime(pair.interval, range.last_open_time)
-          : stepBack(pair.interval, lastClosed, this.settings.syncInitialCandles - 1);
+        // Only the newest stored candle matters: counting a pair with years of 1m history every minute would not scale.
+        const lastStored = await this.klines.lastOpenTime(pair.symbol, pair.interval);
+        const from =
+          lastStored !== null ? nextOpenTime(pair.interval, lastStored) : stepBack(pair.interval, lastClosed, this.settings.syncInitialCandles - 1);
         const context = { signal, closedBefore: serverTime };
         if (from <= lastClosed) result.stored += await this.ingestor.ingestRange(pair, from, lastClosed, context);
         if (this.settings.syncRepairCandles > 0) {
