@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { ALL_MIGRATIONS } from '../../migrations';
+import { DatabaseLogger } from './database-logger';
 import { DATABASE_ENTITIES } from './entities';
 
 export interface DatabaseSettings {
@@ -20,6 +21,7 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
     migrationsRun: false,
     synchronize: false,
     logging: ['error', 'warn'] as ('error' | 'warn')[],
+    logger: new DatabaseLogger(),
   };
   if (settings.DATABASE_URL) {
     return {
