@@ -2,6 +2,7 @@ import type { Client } from '@elastic/elasticsearch';
 import request from 'supertest';
 import { createConnection } from 'mysql2/promise';
 import { INDEX_NAMES } from '../../src/indexing/index-source';
+import { IndexingDrainer } from '../../src/indexing/indexing-drainer.service';
 import { INDEX_SOURCES } from '../../src/indexing/index-sources';
 import { HOUR_MS, importRealCandles, realCandles } from '../modelling/modelling-fixtures';
 import { freshMysqlDatabase } from '../support/test-database';
@@ -171,6 +172,30 @@ describe('Indexing into a real Elasticsearch (MariaDB, outbox, templates, reinde
     await drainUntilEmpty(t);
     await es.indices.refresh({ index: `${prefix}predictions` });
     expect((await es.count({ index: `${prefix}predictions` })).count).toBe(written);
+  });
+
+  it('drains only while holding the MySQL lock opa_crypto_indexing:<database>: another holder stops it, nothing is lost', async () => {
+    const index = `${prefix}klines`;
+    const before = (await es.count({ index })).count;
+    const other = await createConnection(databaseUrl); // stands for another app instance holding the drain lock
+    try {
+      const lockName = `opa_crypto_indexing:${new URL(databaseUrl).pathname.slice(1)}`;
+      const [[taken]] = (await other.query('SELECT GET_LOCK(?, 0) AS ok', [lockName])) as unknown as [{ ok: number }[]];
+      expect(Number(taken.ok)).toBe(1);
+      expect(await importRealCandles(t, Date.UTC(2023, 3, 1), Date.UTC(2023, 3, 2, 23))).toBe(48);
+      for (let i = 0; i < 5; i++) await t.app.get(IndexingDrainer).drainNow();
+      await new Promise((done) => setTimeout(done, 500)); // the app's own timer runs too
+      const waiting = (await request(t.http).get('/api/indexing/status').expect(200)).body as { backlog: number };
+      expect(waiting.backlog).toBe(1);
+      await es.indices.refresh({ index });
+      expect((await es.count({ index })).count).toBe(before);
+      await other.query('SELECT RELEASE_LOCK(?)', [lockName]);
+    } finally {
+      await other.end();
+    }
+    await drainUntilEmpty(t);
+    await es.indices.refresh({ index });
+    expect((await es.count({ index })).count).toBe(before + 48);
   });
 
   it('GET /health shows Elasticsearch and the indexing backlog; GET /api/indexing/status the pipeline', async () => {
