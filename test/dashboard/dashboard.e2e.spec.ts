@@ -494,6 +494,8 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
         fake.setNow(() => now + (Date.now() - realStart));
         await engine.runOnce(now);
       }
+      // Real orders reached the fake exchange (signed, filled there), so the live curve is the exchange's money.
+      expect(fake.ordersOf(BINANCE_KEY).filter((order) => order.status === 'FILLED').length).toBeGreaterThan(0);
       await drainUntilEmpty(live);
       const liveCurve = await allPages<EquityRow>(live, '/api/trading/equity', { symbol: 'BTCUSDT' });
       expect(liveCurve).toHaveLength(LIVE_HOURS);
@@ -524,6 +526,8 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
       const health = await page.textContent('#health-card');
       expect(health).toContain(`Indexing (Elasticsearch)StateonBacklog0 waitingLast drain${utc(indexing.last_drain_at)} UTC`);
 
+      const html = await page.content();
+      expect([html.includes(BINANCE_KEY), html.includes(BINANCE_SECRET)]).toEqual([false, false]);
       await page.screenshot({ path: artifactPath('dashboard-live-with-equity.png') });
       expect(problems.list).toEqual([]);
       await page.close();
