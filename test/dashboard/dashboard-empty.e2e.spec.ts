@@ -32,7 +32,10 @@ describe('Dashboard page on the embedded SQLite default with nothing stored yet'
     expect(await page.textContent('#model-card')).toContain('No model yet');
     expect(await page.textContent('#backtest-empty')).toBe('No backtest yet.');
     expect(await page.textContent('#trading-empty')).toBe('No trading yet.');
+    expect(await page.textContent('#health-card')).toContain('Indexing (Elasticsearch)Stateoff (ELASTICSEARCH_URL unset)Backlog0 waiting');
     expect(await page.getAttribute('#mode-banner', 'data-mode')).toBe('paper');
+    // The trading module answers (status 200, no equity yet): the banner is its paper mode, not a missing module's.
+    expect(await page.textContent('#mode-detail')).toBe('Paper trading: simulated orders, no real money.');
     await page.screenshot({ path: artifactPath('dashboard-empty-sqlite.png') });
     expect(problems.list).toEqual([]);
   });

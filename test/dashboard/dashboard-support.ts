@@ -84,7 +84,11 @@ export interface ChartLike {
 }
 export interface PageGlobals {
   document: { querySelectorAll(selector: string): Iterable<CanvasLike> };
-  __opaDashboard: DashboardHook & { chart: ChartLike; refresh(): Promise<void> };
+  __opaDashboard: DashboardHook & {
+    chart: ChartLike;
+    refresh(): Promise<void>;
+    equityVisibleRange(name: 'backtest' | 'trading'): { from: number; to: number } | null;
+  };
 }
 
 /** The dashboard's test hook (window.__opaDashboard), minus the chart object. */
@@ -103,6 +107,17 @@ export interface DashboardHook {
   error: string | null;
   firstCandleTime: number | null;
   refreshes: number;
+  equity: { backtest: (DrawnEquity & { id: number }) | null; trading: DrawnEquity | null };
+}
+
+/** What an equity card drew (times in ms). */
+export interface DrawnEquity {
+  points: number;
+  holdPoints: number;
+  firstTime: number;
+  lastTime: number;
+  lastValue: number;
+  lastHold: number | null;
 }
 
 export function readHook(page: Page): Promise<DashboardHook> {
@@ -110,6 +125,7 @@ export function readHook(page: Page): Promise<DashboardHook> {
     const hook: Partial<PageGlobals['__opaDashboard']> = { ...(globalThis as unknown as PageGlobals).__opaDashboard };
     delete hook.chart;
     delete hook.refresh;
+    delete hook.equityVisibleRange;
     return hook as DashboardHook;
   });
 }
@@ -145,6 +161,44 @@ export function candlePixels(page: Page): Promise<{ up: number; down: number; ca
     }
     return { up, down, canvases: canvases.length };
   });
+}
+
+/** Waits until the equity card's chart shows all of [from, to] (ms): it fits the whole curve once it has its size. */
+export async function waitForWholeCurve(page: Page, name: 'backtest' | 'trading', from: number, to: number): Promise<void> {
+  await page.waitForFunction(
+    ([card, first, last]) => {
+      const range = (globalThis as unknown as PageGlobals).__opaDashboard.equityVisibleRange(card);
+      return range !== null && range.from <= first && range.to >= last;
+    },
+    [name, from, to] as const,
+    { timeout: 5_000 },
+  );
+}
+
+/**
+ * Pixels in each of the given colours (#rrggbb) on the canvases under `selector`: proof that a chart drew those lines.
+ */
+export function colourPixels(page: Page, selector: string, colours: string[]): Promise<number[]> {
+  return page.evaluate(
+    ([sel, hexes]) => {
+      const targets = hexes.map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
+      const counts = targets.map(() => 0);
+      for (const canvas of (globalThis as unknown as PageGlobals).document.querySelectorAll(sel)) {
+        if (canvas.width === 0 || canvas.height === 0) continue;
+        const context = canvas.getContext('2d');
+        if (!context) continue;
+        const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+        for (let i = 0; i < data.length; i += 4) {
+          if (data[i + 3] < 200) continue;
+          targets.forEach(([r, g, b], k) => {
+            if (Math.abs(data[i] - r) < 8 && Math.abs(data[i + 1] - g) < 8 && Math.abs(data[i + 2] - b) < 8) counts[k] += 1;
+          });
+        }
+      }
+      return counts;
+    },
+    [selector, colours] as const,
+  );
 }
 
 /** Signal turns, computed independently of the page: a marker where the signal first differs from the last BUY/SELL. */

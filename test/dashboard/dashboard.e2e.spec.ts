@@ -1,12 +1,17 @@
 import { writeFileSync } from 'node:fs';
-import type { Browser, Page, Route } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
+import { LIVE_CONFIRMATION } from '../../src/config/environment';
+import { TradingEngine } from '../../src/trading/trading-engine.service';
+import { readCandlesCsv, startFakeBinance } from '../fake-binance/fake-binance-server';
+import { dropPrefix, drainUntilEmpty, ELASTICSEARCH_TEST_URL, esClient, uniquePrefix } from '../indexing/indexing-fixtures';
+import { BTCUSDT_1H_CSV } from '../support/shared-data';
 import { freshMysqlDatabase } from '../support/test-database';
 import { startTestApp, type TestApp } from '../support/test-app';
 import {
   artifactPath,
   candlePixels,
-  type CanvasLike,
+  colourPixels,
   type ElementLike,
   expectedTurns,
   HOUR_MS,
@@ -17,6 +22,7 @@ import {
   readHook,
   watchProblems,
   waitForLoads,
+  waitForWholeCurve,
 } from './dashboard-support';
 
 // A year of real BTCUSDT 1h candles (2023-09-01 .. 2024-08-31, 8 784 hours) and, as a second symbol, the last three
@@ -37,6 +43,16 @@ const TRAIN_BODY = {
   folds: 3,
 };
 const VIEWPORT = { width: 1440, height: 900 };
+/** The out-of-sample predictions' range, which the backtest replays. */
+const PREDICTED_FROM = Date.UTC(2024, 2, 1);
+/** Paper trading catches up August 2024 (744 candles); live trading then runs its last two days against the fake. */
+const PAPER_FROM = Date.UTC(2024, 7, 1);
+const LIVE_FROM = Date.UTC(2024, 7, 30);
+const LIVE_HOURS = 48;
+const BINANCE_KEY = 'dashLiveKey0123456789ABCDEF';
+const BINANCE_SECRET = 'dashLiveSecret-0123456789-never-shown';
+/** Line colours of the equity cards (dashboard.js COLORS.equity / COLORS.hold). */
+const EQUITY_COLOURS = ['#4c9aff', '#8592a6'];
 
 interface ModelBody {
   id: number;
@@ -47,6 +63,19 @@ interface ModelBody {
     per_class: Record<string, { f1: number | null }>;
     baselines: Record<'always_buy' | 'training_majority' | 'momentum', { roc_auc: number | null; accuracy: number; per_class: Record<string, { f1: number | null }> }>;
   };
+}
+
+interface EquityRow {
+  time: number;
+  equity: number;
+  buy_and_hold_equity?: number;
+}
+
+interface BacktestBody {
+  id: number;
+  status: string;
+  error: string | null;
+  metrics: { total_return: number; buy_and_hold_return: number; max_drawdown: number; trades: number };
 }
 
 interface Prediction {
@@ -60,18 +89,26 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
   let base: string;
   let browser: Browser;
   let model: ModelBody;
+  let databaseUrl: string;
   const timings: Record<string, number> = {};
+  const environment = () => ({
+    DATABASE_URL: databaseUrl,
+    API_KEY,
+    SYMBOLS: 'BTCUSDT',
+    INGESTION_ENABLED: 'false', // no scheduled sync: it would call Binance
+    MODEL_TRAINING_THREADS: '1',
+    MODEL_PREDICT_CRON: 'off',
+    MODEL_RETRAIN_CRON: RETRAIN_CRON,
+    TRADING_CRON: 'off', // the spec runs the trading engine itself, for chosen candle times
+    // Risk limits off: the account trades all-in like the backtest, so its curve is comparable with buy-and-hold.
+    TRADING_MAX_POSITION_NOTIONAL: '0',
+    TRADING_MAX_DAILY_LOSS: '0',
+    TRADING_MAX_ORDERS_PER_HOUR: '0',
+  });
 
   beforeAll(async () => {
-    const url = await freshMysqlDatabase('dashboard');
-    t = await startTestApp({
-      DATABASE_URL: url,
-      API_KEY,
-      INGESTION_ENABLED: 'false', // no scheduled sync: it would call Binance
-      MODEL_TRAINING_THREADS: '1',
-      MODEL_PREDICT_CRON: 'off',
-      MODEL_RETRAIN_CRON: RETRAIN_CRON,
-    });
+    databaseUrl = await freshMysqlDatabase('dashboard');
+    t = await startTestApp(environment());
     expect(await importCandles(t, 'BTCUSDT', YEAR_FROM, YEAR_TO)).toBe(8784);
     await importCandles(t, 'COPYUSDT', COPY_FROM, YEAR_TO);
 
@@ -121,6 +158,39 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
     return response.body.data as Prediction[];
   }
 
+  /** Every row of a paged list, following `next`. */
+  async function allPages<T>(app: TestApp, path: string, query: Record<string, string | number> = {}): Promise<T[]> {
+    const rows: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const response = await request(app.http)
+        .get(path)
+        .query({ ...query, limit: 1000, ...(cursor === null ? {} : { cursor }) })
+        .expect(200);
+      const body = response.body as { data: T[]; next: string | null };
+      rows.push(...body.data);
+      cursor = body.next;
+    } while (cursor !== null);
+    return rows;
+  }
+
+  /** Close of the stored BTCUSDT 1h candle that opened at `openTime`. */
+  async function closeOf(openTime: number): Promise<number> {
+    const response = await request(t.http).get('/api/klines').query({ symbol: 'BTCUSDT', interval: '1h', start: openTime, end: openTime }).expect(200);
+    return Number((response.body.data as { close_price: string }[])[0].close_price);
+  }
+
+  /** Both lines of an equity card are on its canvas: the strategy's and the dashed buy-and-hold. */
+  async function expectBothLines(page: Page, card: 'backtest' | 'trading'): Promise<void> {
+    const [strategy, hold] = await colourPixels(page, `#${card}-chart canvas`, EQUITY_COLOURS);
+    expect([card, strategy > 50, hold > 20]).toEqual([card, true, true]);
+  }
+
+  const bannerText = async (page: Page) => ((await page.textContent('#mode-banner')) ?? '').replace(/\s+/g, ' ').trim();
+  const money = (value: number) => value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
+  const utc = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
   async function storedCount(symbol: string, from: number, to: number): Promise<number> {
     const response = await request(t.http).get('/api/klines').query({ symbol, interval: '1h', start: from, end: to, limit: 1000 }).expect(200);
     expect(response.body.next).toBeNull();
@@ -148,8 +218,8 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
 
   it('GET /api/dashboard/sources says which optional endpoints exist and when the next retrain runs', async () => {
     const response = await request(t.http).get('/api/dashboard/sources').expect(200);
-    // In this build trading, backtests and indexing are not registered, so the page must not call them.
-    expect(response.body.sources).toEqual({ trading: false, backtests: false, indexing: false });
+    // All three modules are registered in this build (the unit spec covers a build without them).
+    expect(response.body.sources).toEqual({ trading: true, backtests: true, indexing: true });
     // "0 3 * * 0" = Sundays 03:00 UTC: the next one after now.
     const now = new Date();
     const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 3));
@@ -221,17 +291,20 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
     expect(modelCard).toContain('2023-09-01 00:00 → 2024-02-29 23:00 UTC');
     expect(modelCard).toContain(`cron ${RETRAIN_CRON}`);
 
-    // Data health: coverage from the API, and the states of the parts this build lacks.
+    // Data health: coverage from the API; indexing is off (ELASTICSEARCH_URL unset); nothing backtested or traded yet.
     const coverage = (await request(t.http).get('/api/klines/coverage').query({ symbol: 'BTCUSDT', interval: '1h' }).expect(200)).body as { count: number; gaps: unknown[] };
     const health = await page.textContent('#health-card');
     expect(health).toContain(`${coverage.count.toLocaleString('en-US')} candles`);
     expect(health).toContain('2023-09-01 00:00 → 2024-08-31 23:00 UTC');
     expect(await page.textContent('#last-candle')).toMatch(/^2024-08-31 23:00 UTC/);
     expect(health).toContain('Binance weight');
-    expect(health).toContain('Not available in this build.');
+    expect(health).toContain('Indexing (Elasticsearch)Stateoff (ELASTICSEARCH_URL unset)');
+    expect(await page.textContent('#indexing-backlog')).toBe('0 waiting');
     expect(await page.getAttribute('#mode-banner', 'data-mode')).toBe('paper');
-    expect(await page.textContent('#backtest-empty')).toContain('No backtest yet');
-    expect(await page.textContent('#trading-empty')).toContain('No trading yet');
+    expect(await bannerText(page)).toBe('PAPER Paper trading: simulated orders, no real money.');
+    expect(await page.textContent('#backtest-empty')).toBe('No backtest yet for BTCUSDT 1h. Run one with POST /api/backtests.');
+    expect(await page.textContent('#trading-empty')).toBe('No paper trading yet for BTCUSDT 1h.');
+    expect((await readHook(page)).equity).toEqual({ backtest: null, trading: null });
 
     await page.screenshot({ path: artifactPath('dashboard-btcusdt-1h.png') });
     expect(problems.list).toEqual([]);
@@ -306,59 +379,164 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
     await page.close();
   });
 
-  it('shows backtest and trading equity beside buy-and-hold, and a LIVE banner, from contract-shaped answers', async () => {
-    // /api/backtests and /api/trading are built in other branches; their answers here follow contracts.md and are
-    // served by the browser's request interception. Everything else still comes from the real app.
-    const { page, problems } = await (async () => {
-      const p = await browser.newPage({ viewport: VIEWPORT });
-      const watched = watchProblems(p);
-      const start = Date.UTC(2024, 6, 1);
-      const points = Array.from({ length: 24 * 62 }, (_, i) => i);
-      const fulfil = (route: Route, body: unknown) => route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
-      await p.route('**/api/dashboard/sources', (route) => fulfil(route, { sources: { trading: true, backtests: true, indexing: true }, retrain: null }));
-      await p.route('**/api/backtests?*', (route) => fulfil(route, { data: [{ id: 4, status: 'completed', model_id: model.id, symbol: 'BTCUSDT', interval: '1h', start, end: YEAR_TO }], next: null }));
-      await p.route('**/api/backtests/4', (route) =>
-        fulfil(route, { id: 4, status: 'completed', start, end: YEAR_TO, metrics: { total_return: 0.052, buy_and_hold_return: -0.081, max_drawdown: 0.043, trades: 17 } }),
-      );
-      await p.route('**/api/backtests/4/equity?*', (route) => {
-        const cursor = Number(new URL(route.request().url()).searchParams.get('cursor') ?? 0);
-        const page = points.slice(cursor, cursor + 1000).map((i) => ({ time: start + i * HOUR_MS, equity: 10_000 * (1 + 0.052 * (i / points.length)), buy_and_hold_equity: 10_000 * (1 - 0.081 * Math.sin(i / 300)), drawdown: 0 }));
-        return fulfil(route, { data: page, next: cursor + 1000 < points.length ? String(cursor + 1000) : null });
-      });
-      await p.route('**/api/trading/status', (route) => fulfil(route, { mode: 'live', live_enabled: true, killed: false, symbols: ['BTCUSDT'], risk_limits: {}, last_candle_processed: {} }));
-      await p.route('**/api/trading/equity?*', (route) =>
-        fulfil(route, { data: points.slice(0, 700).map((i) => ({ time: start + i * HOUR_MS, equity: String(1000 + i / 10), cash: '500', position_value: String(500 + i / 10) })), next: null }),
-      );
-      await p.route('**/api/indexing/status', (route) => fulfil(route, { enabled: true, backlog: 42, parked: 0, last_drain_at: YEAR_TO, last_error: null, indices: [] }));
-      await p.goto(`${base}/`);
-      return { page: p, problems: watched };
-    })();
-    await waitForLoads(page, 1);
+  it('draws a real backtest (POST /api/backtests) and real paper-trading equity beside buy-and-hold under a PAPER banner', async () => {
+    // The backtest replays the model's out-of-sample predictions (2024-03 .. 2024-08) with fees and slippage.
+    const began = Date.now();
+    const created = await request(t.http)
+      .post('/api/backtests')
+      .set('x-api-key', API_KEY)
+      .send({ model_id: model.id, start: PREDICTED_FROM, end: YEAR_TO, fee_rate: 0.001, slippage_bps: 5 })
+      .expect(202);
+    const backtestId = (created.body as { id: number }).id;
+    let backtest: BacktestBody;
+    for (const deadline = Date.now() + 60_000; ; ) {
+      backtest = (await request(t.http).get(`/api/backtests/${backtestId}`).expect(200)).body as BacktestBody;
+      if (backtest.status === 'completed' || backtest.status === 'failed') break;
+      if (Date.now() > deadline) throw new Error(`backtest still ${backtest.status}`);
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    expect([backtest.status, backtest.error]).toEqual(['completed', null]);
+    timings.backtest_six_months_ms = Date.now() - began;
 
-    expect(await page.getAttribute('#mode-banner', 'data-mode')).toBe('live');
-    expect(await page.textContent('#mode-banner')).toContain('LIVE TRADING: real orders with real money');
-    expect(await page.isVisible('#backtest-chart')).toBe(true);
-    expect(await page.isVisible('#backtest-empty')).toBe(false);
-    expect(await page.textContent('#backtest-summary')).toContain('return 5.2 % vs buy & hold -8.1 %');
-    expect(await page.isVisible('#trading-chart')).toBe(true);
-    expect(await page.textContent('#trading-title')).toBe('LIVE trading equity');
-    expect(await page.textContent('#trading-summary')).toContain('1,069.9 · 7.0 % since 2024-07-01 00:00');
-    expect(await page.textContent('#indexing-backlog')).toBe('42 waiting');
-    expect(await page.textContent('#model-card')).toContain('off (MODEL_RETRAIN_CRON unset)');
-    // Both equity charts drew lines.
-    const drawnCanvases = await page.$$eval('#backtest-chart canvas, #trading-chart canvas', (canvases) =>
-      canvases.filter((node) => {
-        const canvas = node as unknown as CanvasLike;
-        if (canvas.width === 0) return false;
-        const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) return true;
-        return false;
-      }).length,
+    // Paper trading as the TRADING_CRON handler runs it: the first run (just after 2024-08-01 00:00 closed) opens the
+    // account at that candle; the next, after the month's last close, catches up the rest of August.
+    const paperBegan = Date.now();
+    const engine = t.app.get(TradingEngine);
+    await engine.runOnce(PAPER_FROM + HOUR_MS);
+    const caughtUp = await engine.runOnce(YEAR_TO + HOUR_MS);
+    expect(caughtUp.map((run) => [run.symbol, run.interval, run.candles])).toEqual([['BTCUSDT', '1h', 743]]);
+    timings.paper_trading_august_ms = Date.now() - paperBegan;
+
+    const backtestCurve = await allPages<EquityRow>(t, `/api/backtests/${backtestId}/equity`);
+    const paperCurve = await allPages<EquityRow>(t, '/api/trading/equity', { symbol: 'BTCUSDT' });
+    expect(backtestCurve).toHaveLength(4416); // one point per candle of 2024-03-01 .. 2024-08-31: five pages
+    expect(paperCurve).toHaveLength(744);
+    expect(paperCurve[0].time).toBe(PAPER_FROM + HOUR_MS); // valued at each candle's close
+
+    const { page, problems } = await openPage();
+    await waitForLoads(page, 1);
+    const { equity } = await readHook(page);
+
+    // Backtest card: the stored curve and its buy-and-hold, point for point, and the stored metrics.
+    const lastBacktest = backtestCurve[backtestCurve.length - 1];
+    expect(equity.backtest).toEqual({
+      id: backtestId,
+      points: backtestCurve.length,
+      holdPoints: backtestCurve.length,
+      firstTime: backtestCurve[0].time,
+      lastTime: lastBacktest.time,
+      lastValue: lastBacktest.equity,
+      lastHold: lastBacktest.buy_and_hold_equity,
+    });
+    const m = backtest.metrics;
+    expect(await page.textContent('#backtest-summary')).toBe(
+      `#${backtestId} · 2024-03-01 00:00 → 2024-08-31 23:00 · return ${percent(m.total_return)} vs buy & hold ${percent(m.buy_and_hold_return)}` +
+        ` · max DD ${percent(m.max_drawdown)} · ${m.trades} trades`,
     );
-    expect(drawnCanvases).toBeGreaterThanOrEqual(2);
-    await page.screenshot({ path: artifactPath('dashboard-live-with-equity.png') });
+    expect(m.trades).toBeGreaterThan(0);
+    await waitForWholeCurve(page, 'backtest', backtestCurve[0].time, lastBacktest.time);
+    await expectBothLines(page, 'backtest');
+
+    // Trading card: the paper account's stored equity, and buy-and-hold of its first equity from that close on.
+    const firstPaper = paperCurve[0];
+    const lastPaper = paperCurve[paperCurve.length - 1];
+    const holdLast = (firstPaper.equity * (await closeOf(YEAR_TO))) / (await closeOf(PAPER_FROM));
+    expect(equity.trading).toMatchObject({ points: 744, holdPoints: 744, firstTime: firstPaper.time, lastTime: lastPaper.time, lastValue: lastPaper.equity });
+    expect(equity.trading?.lastHold).toBeCloseTo(holdLast, 6);
+    expect(await page.textContent('#trading-title')).toBe('Paper trading equity');
+    const drawnHold = equity.trading?.lastHold ?? Number.NaN;
+    expect(await page.textContent('#trading-summary')).toBe(
+      `${money(lastPaper.equity)} (${percent(lastPaper.equity / firstPaper.equity - 1)}) since ${utc(firstPaper.time)}` +
+        ` · buy & hold ${money(drawnHold)} (${percent(drawnHold / firstPaper.equity - 1)})`,
+    );
+    await waitForWholeCurve(page, 'trading', firstPaper.time, lastPaper.time);
+    await expectBothLines(page, 'trading');
+    expect(await page.getAttribute('#mode-banner', 'data-mode')).toBe('paper');
+    expect(await bannerText(page)).toBe('PAPER Paper trading: simulated orders, no real money.');
+    expect(await page.isVisible('#backtest-empty')).toBe(false);
+    expect(await page.isVisible('#trading-empty')).toBe(false);
+
+    await page.screenshot({ path: artifactPath('dashboard-btcusdt-1h-paper-with-equity.png') });
     expect(problems.list).toEqual([]);
     await page.close();
+  });
+
+  it('runs live (TRADING_MODE=live + TRADING_LIVE_CONFIRM) against the fake Binance: LIVE banner, live equity only, indexing on', async () => {
+    // A second app on the same database, live, orders to the fake Binance over a socket; indexing into the real
+    // Elasticsearch of the jest global setup under a prefix of its own.
+    const candles = (await readCandlesCsv(BTCUSDT_1H_CSV)).filter((c) => c.openTime >= LIVE_FROM - 24 * HOUR_MS && c.openTime <= YEAR_TO);
+    const fake = await startFakeBinance({
+      markets: [{ symbol: 'BTCUSDT', interval: '1h', candles }],
+      accounts: [{ apiKey: BINANCE_KEY, apiSecret: BINANCE_SECRET, balances: { USDT: '10000', BTC: '0' } }],
+      now: () => LIVE_FROM,
+    });
+    const prefix = uniquePrefix('dash');
+    const es = esClient();
+    let live: TestApp | undefined;
+    try {
+      live = await startTestApp({
+        ...environment(),
+        TRADING_MODE: 'live',
+        TRADING_LIVE_CONFIRM: LIVE_CONFIRMATION,
+        BINANCE_API_KEY: BINANCE_KEY,
+        BINANCE_API_SECRET: BINANCE_SECRET,
+        BINANCE_TRADING_BASE_URL: fake.url,
+        BINANCE_BASE_URL: fake.url,
+        ELASTICSEARCH_URL: ELASTICSEARCH_TEST_URL,
+        ELASTICSEARCH_INDEX_PREFIX: prefix,
+        INDEXING_DRAIN_INTERVAL_MS: '3600000', // drained by the spec, so the page and the API see the same drain
+      });
+      const engine = live.app.get(TradingEngine);
+      // Each run right after a candle closes, with the fake's clock at the next open.
+      for (let hour = 0; hour < LIVE_HOURS; hour += 1) {
+        const now = LIVE_FROM + (hour + 1) * HOUR_MS;
+        const realStart = Date.now();
+        fake.setNow(() => now + (Date.now() - realStart));
+        await engine.runOnce(now);
+      }
+      // Real orders reached the fake exchange (signed, filled there), so the live curve is the exchange's money.
+      expect(fake.ordersOf(BINANCE_KEY).filter((order) => order.status === 'FILLED').length).toBeGreaterThan(0);
+      await drainUntilEmpty(live);
+      const liveCurve = await allPages<EquityRow>(live, '/api/trading/equity', { symbol: 'BTCUSDT' });
+      expect(liveCurve).toHaveLength(LIVE_HOURS);
+      const status = (await request(live.http).get('/api/trading/status').expect(200)).body as { mode: string; live_enabled: boolean };
+      expect(status).toMatchObject({ mode: 'live', live_enabled: true });
+      const indexing = (await request(live.http).get('/api/indexing/status').expect(200)).body as { enabled: boolean; backlog: number; last_drain_at: number };
+      expect(indexing).toMatchObject({ enabled: true, backlog: 0 });
+
+      const liveBase = await listenOnLoopback(live);
+      const page = await browser.newPage({ viewport: VIEWPORT });
+      const problems = watchProblems(page);
+      await page.goto(`${liveBase}/`);
+      await waitForLoads(page, 1);
+
+      expect(await page.getAttribute('#mode-banner', 'data-mode')).toBe('live');
+      expect(await page.getAttribute('#mode-banner', 'class')).toBe('banner banner-live');
+      expect(await bannerText(page)).toBe('LIVE LIVE TRADING: real orders with real money on Binance.');
+      expect(await page.textContent('#trading-title')).toBe('LIVE trading equity');
+      // Only the live account's equity (paper and live never mix), with buy-and-hold from its first close.
+      const { equity } = await readHook(page);
+      const [firstLive, lastLive] = [liveCurve[0], liveCurve[liveCurve.length - 1]];
+      expect(equity.trading).toMatchObject({ points: LIVE_HOURS, holdPoints: LIVE_HOURS, firstTime: firstLive.time, lastTime: lastLive.time, lastValue: lastLive.equity });
+      expect(equity.trading?.lastHold).toBeCloseTo((firstLive.equity * (await closeOf(YEAR_TO))) / (await closeOf(LIVE_FROM)), 6);
+      expect(await page.textContent('#trading-summary')).toContain(`since ${utc(LIVE_FROM + HOUR_MS)}`);
+      await expectBothLines(page, 'trading');
+      expect(equity.backtest?.points).toBe(4416); // the stored backtest is the same in either mode
+      // Health card: indexing on, the drained backlog and the drain's time, as GET /api/indexing/status says.
+      const health = await page.textContent('#health-card');
+      expect(health).toContain(`Indexing (Elasticsearch)StateonBacklog0 waitingLast drain${utc(indexing.last_drain_at)} UTC`);
+
+      const html = await page.content();
+      expect([html.includes(BINANCE_KEY), html.includes(BINANCE_SECRET)]).toEqual([false, false]);
+      await page.screenshot({ path: artifactPath('dashboard-live-with-equity.png') });
+      expect(problems.list).toEqual([]);
+      await page.close();
+    } finally {
+      await live?.close();
+      await fake.close();
+      await dropPrefix(es, prefix);
+      await es.close();
+    }
   });
 
   // Last: it stores one more day, which the tests above do not expect.
@@ -370,9 +548,15 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
     const dayTo = YEAR_TO + 24 * HOUR_MS;
     expect(await importCandles(t, 'BTCUSDT', dayFrom, dayTo)).toBe(24);
     await request(t.http).post(`/api/models/${model.id}/predict`).set('x-api-key', API_KEY).send({ start: String(dayFrom), end: String(dayTo) }).expect(200);
+    // The paper account trades the new day too (24 more closes).
+    await t.app.get(TradingEngine).runOnce(dayTo + HOUR_MS);
+    const paperCurve = await allPages<EquityRow>(t, '/api/trading/equity', { symbol: 'BTCUSDT' });
 
     await page.evaluate(() => (globalThis as unknown as PageGlobals).__opaDashboard.refresh());
     const after = await readHook(page);
+    expect(before.equity.trading?.points).toBe(744);
+    expect(after.equity.trading).toMatchObject({ points: 744 + 24, holdPoints: 744 + 24, lastTime: dayTo + HOUR_MS, lastValue: paperCurve[paperCurve.length - 1].equity });
+    expect(paperCurve).toHaveLength(744 + 24);
     expect(after.refreshes).toBe(1);
     expect(after.candles).toBe(before.candles + 24);
     expect(after.predictions).toBe(before.predictions + 24);

@@ -11,7 +11,7 @@ import {
   LineStyle,
 } from '/vendor/lightweight-charts.mjs';
 import { getAllPages, getJson } from './api.js';
-import { ago, count, el, facts, INTERVAL_MS, metric, percent, pricePrecision, utc } from './format.js';
+import { ago, count, el, facts, INTERVAL_MS, metric, money, percent, pricePrecision, utc } from './format.js';
 
 /** The API's largest kline page; the page loads the newest page first and older pages as the user scrolls back. */
 const PAGE = 1000;
@@ -43,8 +43,15 @@ const hook = {
   chart: null,
   firstCandleTime: null,
   refreshes: 0,
+  /** What each equity card drew: {points, holdPoints, firstTime, lastTime, lastValue, lastHold} (ms times), or null. */
+  equity: { backtest: null, trading: null },
   /** Runs the periodic refresh now (the spec uses it instead of waiting a minute). */
   refresh: () => refresh(),
+  /** The time range (ms) an equity card's chart shows, or null. */
+  equityVisibleRange: (name) => {
+    const range = equity[name]?.chart.timeScale().getVisibleRange();
+    return range ? { from: range.from * 1000, to: range.to * 1000 } : null;
+  },
 };
 window.__opaDashboard = hook;
 
@@ -106,8 +113,18 @@ function createPriceChart() {
 }
 
 function createEquityChart(containerId, lines) {
-  const chart = createChart($(containerId), { ...baseChartOptions(), handleScroll: true, handleScale: true });
+  const options = baseChartOptions();
+  const chart = createChart($(containerId), {
+    ...options,
+    localization: { ...options.localization, priceFormatter: money },
+    // The default minimum of 0.5 px per point would show only the newest ~800 points of a long curve.
+    timeScale: { ...options.timeScale, minBarSpacing: 0.01 },
+    handleScroll: true,
+    handleScale: true,
+  });
   const series = lines.map((line) => chart.addSeries(LineSeries, { color: line.color, lineWidth: line.width ?? 2, lineStyle: line.style ?? LineStyle.Solid, title: line.title, priceLineVisible: false }));
+  // The card is shown (and sized) in the same task as its data is set: fit the whole curve once the chart has its size.
+  chart.timeScale().subscribeSizeChange(() => chart.timeScale().fitContent());
   return { chart, series };
 }
 
@@ -449,19 +466,22 @@ function linePoints(rows, field) {
 
 /**
  * Buy-and-hold on the loaded candles: the equity of the first point the candles cover, put in the coin and held.
- * Returns the line and when it starts (later than the equity curve when older candles are not loaded yet).
+ * Trading equity points are valued at a candle's close and carry its close time, so each point is valued at the close
+ * of the candle that closed at (or last before) it. Returns the line and when it starts (later than the equity curve
+ * when older candles are not loaded yet).
  */
 function buyAndHoldOf(points) {
   const candles = state.candles;
+  const step = (INTERVAL_MS[state.interval] ?? 0) / 1000;
   if (candles.length === 0) return { line: [], from: null };
-  const startIndex = points.findIndex((p) => p.time >= candles[0].time);
+  const startIndex = points.findIndex((p) => p.time - step >= candles[0].time);
   if (startIndex < 0) return { line: [], from: null };
   const closeAt = (time) => {
     let lo = 0;
     let hi = candles.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (candles[mid].time <= time) lo = mid;
+      if (candles[mid].time + step <= time) lo = mid;
       else hi = mid - 1;
     }
     return candles[lo].close;
@@ -469,6 +489,19 @@ function buyAndHoldOf(points) {
   const start = points[startIndex];
   const base = closeAt(start.time);
   return { line: points.slice(startIndex).map((p) => ({ time: p.time, value: (start.value * closeAt(p.time)) / base })), from: start.time };
+}
+
+/** What a card drew, for the test hook. */
+function drawnSummary(points, hold) {
+  if (points.length === 0) return null;
+  return {
+    points: points.length,
+    holdPoints: hold.length,
+    firstTime: points[0].time * 1000,
+    lastTime: points[points.length - 1].time * 1000,
+    lastValue: points[points.length - 1].value,
+    lastHold: hold.length === 0 ? null : hold[hold.length - 1].value,
+  };
 }
 
 const equity = {};
@@ -493,6 +526,7 @@ async function loadBacktest() {
 function equityCard(name, strategyTitle, message) {
   const chartId = `${name}-chart`;
   if (message) {
+    hook.equity[name] = null;
     showChart(chartId, `${name}-empty`, message);
     $(`${name}-summary`).textContent = '';
     return null;
@@ -500,7 +534,7 @@ function equityCard(name, strategyTitle, message) {
   showChart(chartId, `${name}-empty`, null);
   equity[name] ??= createEquityChart(chartId, [
     { color: COLORS.equity, title: strategyTitle },
-    { color: COLORS.hold, title: 'buy & hold', width: 1, style: LineStyle.Dashed },
+    { color: COLORS.hold, title: 'buy & hold', width: 2, style: LineStyle.Dashed },
   ]);
   return equity[name];
 }
@@ -508,9 +542,12 @@ function equityCard(name, strategyTitle, message) {
 function renderBacktest(result) {
   const card = equityCard('backtest', 'strategy', result.message);
   if (!card) return;
-  card.series[0].setData(linePoints(result.rows, 'equity'));
-  card.series[1].setData(linePoints(result.rows, 'buy_and_hold_equity'));
+  const points = linePoints(result.rows, 'equity');
+  const hold = linePoints(result.rows, 'buy_and_hold_equity');
+  card.series[0].setData(points);
+  card.series[1].setData(hold);
   card.chart.timeScale().fitContent();
+  hook.equity.backtest = { id: result.backtest.id, ...drawnSummary(points, hold) };
   const b = result.backtest;
   const metrics = b.metrics ?? {};
   $('backtest-summary').textContent =
@@ -524,10 +561,12 @@ async function loadTrading() {
     getJson('/trading/status', {}, { allowMissing: true }),
     getAllPages('/trading/equity', { symbol: state.symbol, limit: 1000 }, { maxPages: MAX_EQUITY_PAGES, allowMissing: true }),
   ]);
-  if (!curve.rows || curve.rows.length === 0) {
-    return { status, message: `No ${status?.mode === 'live' ? 'live' : 'paper'} trading yet for ${state.symbol}.` };
+  // The equity of every account of the symbol comes back; keep this interval's (rows carry their interval).
+  const rows = (curve.rows ?? []).filter((row) => row.interval === undefined || row.interval === state.interval);
+  if (rows.length === 0) {
+    return { status, message: `No ${status?.mode === 'live' ? 'live' : 'paper'} trading yet for ${state.symbol} ${state.interval}.` };
   }
-  return { status, rows: curve.rows, truncated: curve.truncated };
+  return { status, rows, truncated: curve.truncated };
 }
 
 function renderTrading(result) {
@@ -539,10 +578,16 @@ function renderTrading(result) {
   const hold = buyAndHoldOf(points);
   card.series[1].setData(hold.line);
   card.chart.timeScale().fitContent();
+  hook.equity.trading = drawnSummary(points, hold.line);
   const first = points[0].value;
   const last = points[points.length - 1].value;
-  const holdNote = hold.from === null ? '' : hold.from === points[0].time ? '' : ` · buy & hold from ${utc(hold.from * 1000)}`;
-  $('trading-summary').textContent = `${count(Math.round(last * 100) / 100)} · ${percent(last / first - 1)} since ${utc(points[0].time * 1000)}${holdNote}`;
+  let holdNote = '';
+  if (hold.line.length > 0) {
+    const holdStart = hold.line[0].value;
+    const holdLast = hold.line[hold.line.length - 1].value;
+    holdNote = ` · buy & hold ${money(holdLast)} (${percent(holdLast / holdStart - 1)}${hold.from === points[0].time ? '' : ` from ${utc(hold.from * 1000)}`})`;
+  }
+  $('trading-summary').textContent = `${money(last)} (${percent(last / first - 1)}) since ${utc(points[0].time * 1000)}${holdNote}`;
 }
 
 // ---------- loading a pair ----------
@@ -665,19 +710,18 @@ async function appendNewer(token, lastStored) {
 async function refresh() {
   if (!state.pair || hook.loading) return;
   const token = state.token;
-  await Promise.all([
-    part(
-      token,
-      'Data health',
-      loadHealth,
-      ([coverage, ingestion, indexing]) => {
-        renderHealth(coverage, ingestion, indexing);
-        state.pair.count = coverage.count;
-        return part(token, 'New candles', () => appendNewer(token, coverage.last_open_time), () => undefined);
-      },
-    ),
-    state.sources.sources.trading ? part(token, 'Trading', loadTrading, renderTrading) : Promise.resolve(),
-  ]);
+  await part(
+    token,
+    'Data health',
+    loadHealth,
+    ([coverage, ingestion, indexing]) => {
+      renderHealth(coverage, ingestion, indexing);
+      state.pair.count = coverage.count;
+      return part(token, 'New candles', () => appendNewer(token, coverage.last_open_time), () => undefined);
+    },
+  );
+  // Drawn after the new candles are in: its buy-and-hold line is computed on them.
+  if (state.sources.sources.trading) await part(token, 'Trading', loadTrading, renderTrading);
   hook.refreshes += 1;
 }
 

@@ -35,6 +35,11 @@ export function count(value) {
   return typeof value === 'number' ? value.toLocaleString('en-US') : '—';
 }
 
+/** Money amounts (quote asset) with thousands separators and two decimals: 10,005.70. */
+export function money(value) {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : '—';
+}
+
 /** Creates an element: el('td', {className: 'x', dataset: {metric: 'roc_auc'}}, 'text', child). */
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
