@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In, Repository } from 'typeorm';
+import { IndexOutbox } from '../indexing/index-outbox';
+import { backtestRefs } from '../indexing/sources/backtests.source';
 import type { ClosedTrade } from '../trading/core';
 import type { BacktestBaselines, BacktestMetrics, BacktestSummary, StrategySettings, SymbolRulesView } from './backtest-documents';
 import { BacktestEntity, type BacktestStatus } from './backtest.entity';
@@ -73,6 +75,7 @@ export class BacktestStore {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(BacktestEntity) private readonly backtests: Repository<BacktestEntity>,
+    @Optional() private readonly outbox?: IndexOutbox,
   ) {
     this.mysql = dataSource.options.type === 'mysql' || dataSource.options.type === 'mariadb';
   }
@@ -137,7 +140,8 @@ export class BacktestStore {
   /**
    * Writes the equity curve and trades (upserts on (backtest_id, time) and (backtest_id, seq), after removing rows a
    * previous interrupted attempt may have left) and marks the backtest completed, all in one transaction: a reader
-   * sees either no result or the whole of it.
+   * sees either no result or the whole of it. The same transaction queues the Elasticsearch references (indices
+   * `backtest-trades` and `backtest-equity`, one per chunk of 2000 rows: see indexing/sources/backtests.source.ts).
    */
   async saveResult(id: number, result: BacktestResultRows): Promise<void> {
     await this.dataSource.transaction(async (manager) => {
@@ -162,6 +166,11 @@ export class BacktestStore {
         { id },
         { status: 'completed', stage: 'completed', metrics: result.metrics, baselines: result.baselines, summary: result.summary, finishedAt: Date.now() },
       );
+      if (this.outbox?.enabled) {
+        const refs = backtestRefs(id, result.trades.length, time);
+        await this.outbox.enqueue(manager, 'backtest-trades', refs.trades);
+        await this.outbox.enqueue(manager, 'backtest-equity', refs.equity);
+      }
     });
   }
 

@@ -1,8 +1,9 @@
 import type { IndexName, IndexSource } from './index-source';
 import { KLINES_SOURCE } from './sources/klines.source';
 import { MODEL_METRICS_SOURCE } from './sources/model-metrics.source';
-import { BACKTEST_EQUITY_SOURCE, BACKTEST_TRADES_SOURCE, ORDERS_SOURCE, TRADING_EQUITY_SOURCE } from './sources/planned.sources';
+import { BACKTEST_EQUITY_SOURCE, BACKTEST_TRADES_SOURCE } from './sources/backtests.source';
 import { PREDICTIONS_SOURCE } from './sources/predictions.source';
+import { ORDERS_SOURCE, TRADING_EQUITY_SOURCE } from './sources/trading.source';
 
 /** Every index the app keeps, by logical name. The templates, the Kibana validator and the drainer all read this. */
 export const INDEX_SOURCES: Readonly<Record<IndexName, IndexSource>> = {

@@ -41,7 +41,7 @@ export class IndexingController {
   @ApiOkResponse({ type: ReindexResponse })
   @ApiBadRequestResponse({ description: 'index is not one of the known indices' })
   @ApiUnauthorizedResponse({ description: 'API_KEY is set and x-api-key is missing or wrong' })
-  @ApiConflictResponse({ description: 'Indexing is off (ELASTICSEARCH_URL unset), or the index is not fed from the database yet' })
+  @ApiConflictResponse({ description: 'Indexing is off (ELASTICSEARCH_URL unset)' })
   @ApiServiceUnavailableResponse({ description: 'Elasticsearch could not be reached' })
   reindex(@Body() body: ReindexBodyDto): Promise<ReindexResponse> {
     return this.indexing.reindex(body.index);

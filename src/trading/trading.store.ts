@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In, LessThanOrEqual, MoreThanOrEqual, Not } from 'typeorm';
+import { IndexOutbox } from '../indexing/index-outbox';
+import type { OrderRef, TradingEquityRef } from '../indexing/sources/trading.source';
 import type { ClosedTrade, Fill } from './core';
 import {
   OPEN_ORDER_STATUSES,
@@ -20,10 +22,18 @@ export interface Page<T> {
   next: string | null;
 }
 
-/** Reads and writes of the trading tables; every write that belongs to one candle goes through one EntityManager. */
+/**
+ * Reads and writes of the trading tables; every write that belongs to one candle goes through one EntityManager.
+ * Every write of an order row (new, filled, rejected, cancelled, reconciled) and of an equity point queues its
+ * Elasticsearch reference (indices `orders`, `trading-equity`) in the same transaction, so the index ends up with
+ * each order's final state.
+ */
 @Injectable()
 export class TradingStore {
-  constructor(@InjectDataSource() readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() readonly dataSource: DataSource,
+    @Optional() private readonly outbox?: IndexOutbox,
+  ) {}
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
@@ -50,16 +60,31 @@ export class TradingStore {
   }
 
   async insertOrder(order: Omit<TradingOrderEntity, 'id'>, manager: EntityManager): Promise<TradingOrderEntity> {
-    return manager.getRepository(TradingOrderEntity).save(manager.getRepository(TradingOrderEntity).create(order));
+    const saved = await manager.getRepository(TradingOrderEntity).save(manager.getRepository(TradingOrderEntity).create(order));
+    await this.enqueueOrder(order.mode, order.clientOrderId, manager);
+    return saved;
   }
 
   async updateOrder(
     mode: TradingMode,
     clientOrderId: string,
     changes: Partial<Pick<TradingOrderEntity, 'status' | 'exchangeOrderId' | 'filledQuantity' | 'avgFillPrice' | 'fee' | 'error' | 'quantity'>>,
-    manager: EntityManager = this.dataSource.manager,
+    manager?: EntityManager,
   ): Promise<void> {
-    await manager.getRepository(TradingOrderEntity).update({ mode, clientOrderId }, { ...changes, updatedAt: Date.now() });
+    const write = async (em: EntityManager) => {
+      await em.getRepository(TradingOrderEntity).update({ mode, clientOrderId }, { ...changes, updatedAt: Date.now() });
+      await this.enqueueOrder(mode, clientOrderId, em);
+    };
+    // Outside a caller's transaction the update and its outbox reference still commit together.
+    if (manager !== undefined) await write(manager);
+    else if (this.outbox?.enabled) await this.dataSource.transaction(write);
+    else await write(this.dataSource.manager);
+  }
+
+  private async enqueueOrder(mode: TradingMode, clientOrderId: string, manager: EntityManager): Promise<void> {
+    if (!this.outbox?.enabled) return;
+    const ref: OrderRef = { mode, client_order_id: clientOrderId };
+    await this.outbox.enqueue(manager, 'orders', [ref]);
   }
 
   /** Books one fill of an order: the fill row (unique per trade id, so a repeat is a no-op) and the order's totals. */
@@ -116,6 +141,10 @@ export class TradingStore {
 
   async recordEquity(row: TradingEquityEntity, manager: EntityManager): Promise<void> {
     await manager.getRepository(TradingEquityEntity).save(row);
+    if (this.outbox?.enabled) {
+      const ref: TradingEquityRef = { mode: row.mode, symbol: row.symbol, interval: row.interval, time: row.time };
+      await this.outbox.enqueue(manager, 'trading-equity', [ref]);
+    }
   }
 
   /** Equity at the last close at or before `time`, or null. */

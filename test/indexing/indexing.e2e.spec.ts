@@ -205,7 +205,9 @@ describe('Indexing into a real Elasticsearch (MariaDB, outbox, templates, reinde
     const status = await request(t.http).get('/api/indexing/status').expect(200);
     expect(status.body).toMatchObject({ enabled: true, backlog: 0, parked: 0, last_drain_at: expect.any(Number), paused: false });
     expect(status.body.indices).toContainEqual({ name: 'predictions', index: `${prefix}predictions`, time_field: 'open_time', fed: true });
-    expect(status.body.indices).toContainEqual({ name: 'orders', index: `${prefix}orders`, time_field: 'time', fed: false });
+    // Every index is fed from the database now (backtests and trading included).
+    expect(status.body.indices).toContainEqual({ name: 'orders', index: `${prefix}orders`, time_field: 'time', fed: true });
+    expect((status.body.indices as Array<{ fed: boolean }>).every((index) => index.fed)).toBe(true);
   });
 
   it('POST /api/indexing/reindex rebuilds an index from MySQL (stray documents gone, every row back)', async () => {
@@ -220,13 +222,11 @@ describe('Indexing into a real Elasticsearch (MariaDB, outbox, templates, reinde
     expect(ids).not.toContain('stray');
   });
 
-  it('reindex: 400 naming the field for an unknown index, 409 for an index not fed yet, 401 without the key', async () => {
+  it('reindex: 400 naming the field for an unknown index or none, 401 without the key', async () => {
     const bad = await request(t.http).post('/api/indexing/reindex').set('x-api-key', API_KEY).send({ index: 'nope' }).expect(400);
     expect(bad.body.errors).toEqual([{ field: 'index', rule: 'isIn', message: expect.stringContaining('index must be one of predictions') }]);
     const missing = await request(t.http).post('/api/indexing/reindex').set('x-api-key', API_KEY).send({}).expect(400);
     expect(missing.body.errors[0]).toMatchObject({ field: 'index' });
-    const notFed = await request(t.http).post('/api/indexing/reindex').set('x-api-key', API_KEY).send({ index: 'orders' }).expect(409);
-    expect(notFed.body).toMatchObject({ code: 'NO_READER', errors: [{ field: 'index', rule: 'fedFromDatabase' }] });
     await request(t.http).post('/api/indexing/reindex').send({ index: 'predictions' }).expect(401);
   });
 });
