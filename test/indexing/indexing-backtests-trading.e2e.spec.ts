@@ -47,7 +47,7 @@ describe('Backtests and paper trading indexed into a real Elasticsearch through 
     'backtest-trades': (await mysqlRows<{ b: number; s: number }>('SELECT backtest_id AS b, seq AS s FROM backtest_trades')).map((r) => `${r.b}:${r.s}`).sort(),
     'backtest-equity': (await mysqlRows<{ b: number; t: number }>('SELECT backtest_id AS b, time AS t FROM backtest_equity')).map((r) => `${r.b}:${r.t}`).sort(),
     orders: (await mysqlRows<{ m: string; c: string }>('SELECT mode AS m, client_order_id AS c FROM trading_orders')).map((r) => `${r.m}:${r.c}`).sort(),
-    'trading-equity': (await mysqlRows<{ m: string; s: string; t: number }>('SELECT mode AS m, symbol AS s, time AS t FROM trading_equity')).map((r) => `${r.m}:${r.s}:${r.t}`).sort(),
+    'trading-equity': (await mysqlRows<{ m: string; s: string; i: string; t: number }>('SELECT mode AS m, symbol AS s, `interval` AS i, time AS t FROM trading_equity')).map((r) => `${r.m}:${r.s}:${r.i}:${r.t}`).sort(),
   });
 
   beforeAll(async () => {
@@ -212,9 +212,10 @@ describe('Backtests and paper trading indexed into a real Elasticsearch through 
     expect(Math.max(...drawdowns)).toBeGreaterThan(0);
     const worst = drawdowns.indexOf(Math.max(...drawdowns));
     for (const index of [0, worst, equity.length - 1]) {
-      expect(await esDoc('trading-equity', `paper:BTCUSDT:${String(equity[index].time)}`)).toEqual({
+      expect(await esDoc('trading-equity', `paper:BTCUSDT:1h:${String(equity[index].time)}`)).toEqual({
         mode: 'paper',
         symbol: 'BTCUSDT',
+        interval: '1h',
         time: Number(equity[index].time),
         equity: Number(equity[index].equity),
         cash: Number(equity[index].cash),

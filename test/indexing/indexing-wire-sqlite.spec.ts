@@ -94,26 +94,34 @@ describe('Backtest and trading sources on SQLite: chunked references, bounded ba
 
   it('trading-equity drawdown: a paged scan across accounts equals loading each point, and reindex answers the count', async () => {
     const store = t.app.get(TradingStore);
-    // Two accounts whose curves cross, so a peak carried from one account into the next would show.
-    const curves: Record<string, number[]> = { BTCUSDT: [100, 120, 90, 130, 65, 140], ETHUSDT: [1000, 800, 900, 1200, 600] };
+    // Accounts whose curves cross, so a peak carried from one account into the next would show; BTCUSDT is traded
+    // on two intervals whose points share their times, so the ids must tell the accounts apart.
+    const curves: Record<string, number[]> = {
+      'BTCUSDT:1h': [100, 120, 90, 130, 65, 140],
+      'ETHUSDT:1h': [1000, 800, 900, 1200, 600],
+      'BTCUSDT:4h': [50, 40, 60],
+    };
     await store.transaction(async (manager) => {
-      for (const [symbol, values] of Object.entries(curves)) {
+      for (const [account, values] of Object.entries(curves)) {
+        const [symbol, interval] = account.split(':');
         for (const [k, value] of values.entries()) {
-          await store.recordEquity({ mode: 'paper', symbol, interval: '1h', time: FROM + (k + 1) * HOUR_MS, equity: value, cash: value, positionValue: 0 }, manager);
+          await store.recordEquity({ mode: 'paper', symbol, interval, time: FROM + (k + 1) * HOUR_MS, equity: value, cash: value, positionValue: 0 }, manager);
         }
       }
     });
     const db = t.app.get(DataSource);
     const refs = (await db.query<{ ref: string }[]>(`SELECT "ref" FROM "index_outbox" WHERE "source" = 'trading-equity' ORDER BY "id"`)).map((row) => row.ref);
-    expect(refs).toHaveLength(11);
+    expect(refs).toHaveLength(14);
     const loaded = (await TRADING_EQUITY_SOURCE.reader!.load(db, refs)).flat();
     const scanned: IndexDocument[] = [];
     for await (const page of TRADING_EQUITY_SOURCE.reader!.scan(db, 4)) scanned.push(...page);
     const byId = (docs: IndexDocument[]) => Object.fromEntries(docs.map((doc) => [doc.id, doc.body]));
+    expect(Object.keys(byId(scanned))).toHaveLength(14);
     expect(byId(scanned)).toEqual(byId(loaded));
-    const drawdowns = (symbol: string) => curves[symbol].map((_, k) => byId(scanned)[`paper:${symbol}:${FROM + (k + 1) * HOUR_MS}`].drawdown as number);
-    expect(drawdowns('BTCUSDT')).toEqual([0, 0, 1 - 90 / 120, 0, 0.5, 0]);
-    expect(drawdowns('ETHUSDT')).toEqual([0, 1 - 800 / 1000, 1 - 900 / 1000, 0, 0.5]);
+    const drawdowns = (account: string) => curves[account].map((_, k) => byId(scanned)[`paper:${account}:${FROM + (k + 1) * HOUR_MS}`].drawdown as number);
+    expect(drawdowns('BTCUSDT:1h')).toEqual([0, 0, 1 - 90 / 120, 0, 0.5, 0]);
+    expect(drawdowns('ETHUSDT:1h')).toEqual([0, 1 - 800 / 1000, 1 - 900 / 1000, 0, 0.5]);
+    expect(drawdowns('BTCUSDT:4h')).toEqual([0, 1 - 40 / 50, 0]);
 
     await drainUntilEmpty(t);
     for (const index of ['trading-equity', 'backtest-trades', 'backtest-equity', 'orders']) {

@@ -52,8 +52,9 @@ export function orderDocumentId(body: Readonly<Record<string, unknown>>): string
   return `${String(body.mode)}:${String(body.client_order_id)}`;
 }
 
+/** An account is mode × symbol × interval: two intervals of one symbol close candles at the same times. */
 export function tradingEquityDocumentId(body: Readonly<Record<string, unknown>>): string {
-  return `${String(body.mode)}:${String(body.symbol)}:${String(body.time)}`;
+  return `${String(body.mode)}:${String(body.symbol)}:${String(body.interval)}:${String(body.time)}`;
 }
 
 function orderDocument(row: OrderRow): IndexDocument {
@@ -85,6 +86,7 @@ function equityDocument(row: EquityRow, peak: number): IndexDocument {
   const body = {
     mode: row.mode,
     symbol: row.symbol,
+    interval: row.interval,
     time: Number(row.time),
     equity: num(row.equity),
     cash: num(row.cash),
@@ -149,11 +151,12 @@ export const ORDERS_SOURCE: IndexSource = {
  */
 export const TRADING_EQUITY_SOURCE: IndexSource = {
   name: 'trading-equity',
-  description: 'paper/live account equity over time per symbol',
+  description: 'paper/live account equity over time per symbol and interval',
   timeField: 'time',
   fields: {
     mode: 'keyword',
     symbol: 'keyword',
+    interval: 'keyword',
     time: 'date',
     equity: 'double',
     cash: 'double',
