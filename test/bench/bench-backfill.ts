@@ -43,6 +43,7 @@ import { KlineEntity } from '../../src/market-data/kline.entity';
 import { KlineRepository } from '../../src/market-data/kline.repository';
 import { type FakeCandle, generateCandles } from '../fake-binance/fake-binance-server';
 import { dropMysqlDatabase, recreateMysqlDatabase } from '../support/test-database';
+import { format, klineEntityOf, positiveInteger, write } from './bench-support';
 
 const DATABASE = 'opa_bench_backfill';
 const SERVER = (process.env.BENCH_MYSQL_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
@@ -69,22 +70,6 @@ interface JobBody {
   expected: number;
   error_count: number;
   failure: string | null;
-}
-
-function write(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function positiveInteger(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${text}"`);
-  return value;
-}
-
-function format(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
 }
 
 function percent(part: number, whole: number): string {
@@ -186,23 +171,7 @@ async function naiveBackfill(fakeUrl: string, dataSource: DataSource, pages: num
       if (parsed.kind !== 'kline') throw new Error(`naive: row ${JSON.stringify(row)} not a kline`);
       const record = parsed.record;
       await repository.save(
-        repository.create({
-          symbol: record.symbol,
-          interval: record.interval,
-          openTime: String(record.openTime),
-          closeTime: String(record.closeTime),
-          openPrice: record.open,
-          highPrice: record.high,
-          lowPrice: record.low,
-          closePrice: record.close,
-          volume: record.volume,
-          quoteAssetVolume: record.quoteAssetVolume,
-          numberOfTrades: record.numberOfTrades,
-          takerBuyBaseVolume: record.takerBuyBaseVolume,
-          takerBuyQuoteVolume: record.takerBuyQuoteVolume,
-          klineOpenTimeParsed: new Date(record.openTime),
-          klineCloseTimeParsed: new Date(record.closeTime),
-        }),
+        repository.create(klineEntityOf(record)),
       );
       saved++;
     }

@@ -21,13 +21,11 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import * as os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
-import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { runPendingMigrations } from '../../src/database/run-migrations';
@@ -37,11 +35,10 @@ import { indexTemplateOf, INDEX_SOURCES } from '../../src/indexing/index-sources
 import { IndexTemplatesService } from '../../src/indexing/index-templates.service';
 import { IndexingDrainer } from '../../src/indexing/indexing-drainer.service';
 import type { IndexingSettings } from '../../src/indexing/indexing.settings';
-import { readArchiveLines } from '../../src/market-data/archive/kline-archive-reader';
-import { parseKlineRow } from '../../src/market-data/archive/kline-row-parser';
 import type { BinanceInterval } from '../../src/market-data/binance-interval';
-import type { KlineRecord } from '../../src/market-data/kline-record';
 import { KlineRepository } from '../../src/market-data/kline.repository';
+import { dropMysqlDatabase, recreateMysqlDatabase } from '../support/test-database';
+import { format, loadRealKlines, positiveInteger, projectRoot, write } from './bench-support';
 
 const DATABASE = 'opa_crypto_bench_index';
 const SERVER = (process.env.BENCH_MYSQL_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
@@ -52,49 +49,6 @@ const FILES: readonly { file: string; interval: BinanceInterval }[] = [
   { file: 'BTCUSDT-1h.csv', interval: '1h' },
   { file: 'BTCUSDT-1m.csv', interval: '1m' },
 ];
-
-function write(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
-
-function projectRoot(): string {
-  let folder = __dirname;
-  while (!existsSync(join(folder, 'package.json')) && dirname(folder) !== folder) folder = dirname(folder);
-  return folder;
-}
-
-function positiveInteger(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${text}"`);
-  return value;
-}
-
-const format = (value: number): string => Math.round(value).toLocaleString('en-US');
-
-async function loadRealKlines(dir: string, file: string, interval: BinanceInterval): Promise<KlineRecord[]> {
-  const records: KlineRecord[] = [];
-  let first = true;
-  for await (const { line, fields } of readArchiveLines({ name: file, path: join(dir, file) })) {
-    const parsed = parseKlineRow(fields, 'BTCUSDT', interval, first);
-    first = false;
-    if (parsed.kind === 'header') continue;
-    if (parsed.kind !== 'kline') throw new Error(`${file} line ${line}: ${parsed.reason}`);
-    records.push(parsed.record);
-  }
-  return records;
-}
-
-async function database(action: 'recreate' | 'drop'): Promise<void> {
-  const connection = await createConnection(SERVER);
-  try {
-    await connection.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
-    if (action === 'recreate') await connection.query(`CREATE DATABASE \`${DATABASE}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  } finally {
-    await connection.end();
-  }
-}
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const started = performance.now();
@@ -135,7 +89,7 @@ async function main(): Promise<number> {
   };
   const client = new Client({ node: ES_URL, requestTimeout: 60_000 });
   await client.cluster.health({ wait_for_status: 'yellow', timeout: '30s' });
-  await database('recreate');
+  await recreateMysqlDatabase(SERVER, DATABASE);
   const dataSource = new DataSource(buildDataSourceOptions({ DATABASE_URL: `${SERVER}/${DATABASE}`, SQLITE_PATH: '' }));
   await dataSource.initialize();
   try {
@@ -211,7 +165,7 @@ async function main(): Promise<number> {
   } finally {
     await dataSource.destroy();
     await client.close();
-    if (!KEEP) await database('drop');
+    if (!KEEP) await dropMysqlDatabase(SERVER, DATABASE);
   }
   for (const failure of failures) write(`FAILED: ${failure}`);
   return failures.length === 0 ? 0 : 1;

@@ -24,19 +24,17 @@
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { existsSync } from 'node:fs';
 import * as os from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { createConnection } from 'mysql2/promise';
+import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { runPendingMigrations } from '../../src/database/run-migrations';
-import { readArchiveLines } from '../../src/market-data/archive/kline-archive-reader';
-import { parseKlineRow } from '../../src/market-data/archive/kline-row-parser';
 import type { BinanceInterval } from '../../src/market-data/binance-interval';
 import type { KlineRecord } from '../../src/market-data/kline-record';
 import { KlineEntity } from '../../src/market-data/kline.entity';
 import { KlineRepository } from '../../src/market-data/kline.repository';
+import { dropMysqlDatabase, recreateMysqlDatabase } from '../support/test-database';
+import { format, klineEntityOf, loadRealKlines, positiveInteger, projectRoot, write } from './bench-support';
 
 const DATABASE = 'opa_crypto_bench';
 const SERVER = (process.env.BENCH_MYSQL_SERVER ?? 'mysql://root@127.0.0.1:3306').replace(/\/+$/, '');
@@ -83,31 +81,8 @@ interface StoredRow {
   kline_close_time_parsed: Date | string;
 }
 
-function write(line = ''): void {
-  process.stdout.write(`${line}\n`);
-}
-
-/** The folder holding package.json, whether this runs compiled from dist/test/bench or from test/bench. */
-function projectRoot(): string {
-  let folder = __dirname;
-  while (!existsSync(join(folder, 'package.json')) && dirname(folder) !== folder) folder = dirname(folder);
-  return folder;
-}
-
-function positiveInteger(name: string, fallback: number): number {
-  const text = process.env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${text}"`);
-  return value;
-}
-
 function peakRssMb(): number {
   return (process.resourceUsage().maxRSS * 1024) / 2 ** 20;
-}
-
-function format(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
 }
 
 async function timed(klines: number, work: () => Promise<void>): Promise<Timing> {
@@ -119,61 +94,8 @@ async function timed(klines: number, work: () => Promise<void>): Promise<Timing>
   return { klines, ms, perSecond: (klines * 1000) / ms, nodeCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-/** Real klines of one archive CSV through the importer's reader and parser; any row it would not store fails the bench. */
-async function loadRealKlines(file: string, interval: BinanceInterval): Promise<KlineRecord[]> {
-  const records: KlineRecord[] = [];
-  let first = true;
-  for await (const { line, fields } of readArchiveLines({ name: file, path: join(DATA_DIR, file) })) {
-    const parsed = parseKlineRow(fields, 'BTCUSDT', interval, first);
-    first = false;
-    if (parsed.kind === 'header') continue;
-    if (parsed.kind !== 'kline') throw new Error(`${file} line ${line}: ${parsed.reason}`);
-    records.push(parsed.record);
-  }
-  return records;
-}
-
 function benchSymbol(copy: number): string {
   return copy === 0 ? 'BTCUSDT' : `BENCH${copy}USDT`;
-}
-
-async function recreateDatabase(): Promise<void> {
-  const connection = await createConnection(SERVER);
-  try {
-    await connection.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
-    await connection.query(`CREATE DATABASE \`${DATABASE}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  } finally {
-    await connection.end();
-  }
-}
-
-async function dropDatabase(): Promise<void> {
-  const connection = await createConnection(SERVER);
-  try {
-    await connection.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
-  } finally {
-    await connection.end();
-  }
-}
-
-function toEntity(record: KlineRecord): Partial<KlineEntity> {
-  return {
-    symbol: record.symbol,
-    interval: record.interval,
-    openTime: String(record.openTime),
-    closeTime: String(record.closeTime),
-    openPrice: record.open,
-    highPrice: record.high,
-    lowPrice: record.low,
-    closePrice: record.close,
-    volume: record.volume,
-    quoteAssetVolume: record.quoteAssetVolume,
-    numberOfTrades: record.numberOfTrades,
-    takerBuyBaseVolume: record.takerBuyBaseVolume,
-    takerBuyQuoteVolume: record.takerBuyQuoteVolume,
-    klineOpenTimeParsed: new Date(record.openTime),
-    klineCloseTimeParsed: new Date(record.closeTime),
-  };
 }
 
 function millis(value: Date | string): number {
@@ -243,7 +165,7 @@ async function main(): Promise<number> {
   };
 
   const parseStarted = performance.now();
-  const real = await Promise.all(SOURCES.map(async ({ file, interval }) => ({ interval, records: await loadRealKlines(file, interval) })));
+  const real = await Promise.all(SOURCES.map(async ({ file, interval }) => ({ interval, records: await loadRealKlines(DATA_DIR, file, interval) })));
   const parseMs = performance.now() - parseStarted;
   const datasets: Dataset[] = [];
   for (let copy = 0; copy < copies; copy++) {
@@ -258,7 +180,7 @@ async function main(): Promise<number> {
   check(distinct >= MIN_KLINES, `only ${distinct} distinct klines; raise BENCH_COPIES to reach ${MIN_KLINES}`);
   check(naiveRecords.length === naiveRows, `the naive sample has ${naiveRecords.length} klines, ${naiveRows} were asked for`);
 
-  await recreateDatabase();
+  await recreateMysqlDatabase(SERVER, DATABASE);
   const dataSource = new DataSource(
     buildDataSourceOptions({ DATABASE_URL: `${SERVER}/${DATABASE}`, SQLITE_PATH: ':memory:' }),
   );
@@ -293,7 +215,7 @@ async function main(): Promise<number> {
 
     const repository = dataSource.getRepository(KlineEntity);
     const naive = await timed(naiveRecords.length, async () => {
-      for (const record of naiveRecords) await repository.save(repository.create(toEntity(record)));
+      for (const record of naiveRecords) await repository.save(repository.create(klineEntityOf(record)));
     });
     const expectedTotal = distinct + naiveRecords.length;
     const finalTotal = await totalRows(dataSource);
@@ -369,7 +291,7 @@ async function main(): Promise<number> {
     return failures.length === 0 ? 0 : 1;
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
-    if (!KEEP) await dropDatabase();
+    if (!KEEP) await dropMysqlDatabase(SERVER, DATABASE);
   }
 }
 
