@@ -15,6 +15,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { CronTime } from 'cron';
+import ms from 'ms';
 import { BINANCE_INTERVALS } from '../market-data/binance-interval';
 import { IsCronExpression as IsModelCronExpression } from '../modelling/cron-expression';
 
@@ -275,6 +276,16 @@ export class Environment {
   @Min(1, { message: 'TRADING_MAX_HOLDING_CANDLES must be an integer >= 1' })
   TRADING_MAX_HOLDING_CANDLES?: number;
 
+  /**
+   * How old a closed candle may be (time since its close) and still decide an order: a duration such as 90s, 5m or
+   * 1h (the `ms` package's syntax; a bare number is milliseconds). Unset: one interval of the traded pair.
+   */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() !== '' ? durationMs(value.trim()) : undefined))
+  @IsInt({ message: 'TRADING_MAX_SIGNAL_AGE must be a duration such as 90s, 5m or 1h (a bare number is milliseconds)' })
+  @Min(1000, { message: 'TRADING_MAX_SIGNAL_AGE must be at least 1s' })
+  TRADING_MAX_SIGNAL_AGE?: number;
+
   @Transform(numberOr(0.001))
   @IsNumber({}, { message: 'TRADING_FEE_RATE must be a fraction such as 0.001' })
   @Min(0, { message: 'TRADING_FEE_RATE must be between 0 and 0.1' })
@@ -347,6 +358,12 @@ export class Environment {
 
 function numberOr(fallback: number) {
   return ({ value }: { value: unknown }) => (value === undefined || value === '' ? fallback : Number(value));
+}
+
+/** '90s', '5m', '1h', '2 days' or bare milliseconds → milliseconds; NaN when it is none of these. */
+function durationMs(text: string): number {
+  const parsed = /^\d+$/.test(text) ? Number(text) : ms(text as ms.StringValue);
+  return typeof parsed === 'number' && Number.isFinite(parsed) ? parsed : Number.NaN;
 }
 
 function integerOr(fallback: number) {

@@ -16,10 +16,14 @@ import {
   fillMarketOrder,
   formatUnits,
   isFill,
+  mayDecide,
   type OrderIntent,
+  passCandle,
   rejectPending,
   type SimulatedMarket,
   stepCandle,
+  type StepEvents,
+  stepStaleCandle,
   type StrategyState,
   type SymbolRules,
   symbolRulesFromFilters,
@@ -35,7 +39,7 @@ import { TradingStore } from './trading.store';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** Closed candles one run catches up at most per account (e.g. after downtime). */
+/** Candles read per page while a run catches up an account. */
 export const MAX_CATCH_UP_CANDLES = 1000;
 
 export interface AccountRunSummary {
@@ -43,6 +47,8 @@ export interface AccountRunSummary {
   interval: string;
   model_id: number;
   candles: number;
+  /** Of those, candles too old to decide (TRADING_MAX_SIGNAL_AGE): recorded for equity only. */
+  stale_candles: number;
   orders: number;
   fills: number;
 }
@@ -139,31 +145,48 @@ export class TradingEngine {
   private async runAccount(symbol: string, interval: string, modelId: number, now: number): Promise<AccountRunSummary | null> {
     const intervalMs = fixedIntervalMs(interval as BinanceInterval);
     if (intervalMs === null) return null;
+    const maxAgeMs = this.settings.maxSignalAgeMs ?? intervalMs;
     const lastClosedOpen = now - intervalMs;
-    let account = await this.store.account(this.mode, symbol, interval);
-    if (account === null) {
-      account = await this.openAccount(symbol, interval, modelId, lastClosedOpen, now);
-      if (account === null) return null;
-    }
-    const from = (account.lastCandleOpenTime ?? -1) + 1;
-    const views = await this.klines.find(symbol, interval, from, lastClosedOpen, MAX_CATCH_UP_CANDLES);
-    if (views.length === 0) return null;
-    const signals = await this.signalsFor(modelId, views[0].open_time, views[views.length - 1].open_time);
-    const summary: AccountRunSummary = { symbol, interval, model_id: modelId, candles: 0, orders: 0, fills: 0 };
+    const account = (await this.store.account(this.mode, symbol, interval)) ?? (await this.openAccount(symbol, interval, modelId, intervalMs, now));
+    const summary: AccountRunSummary = { symbol, interval, model_id: modelId, candles: 0, stale_candles: 0, orders: 0, fills: 0 };
     const rules = await this.rulesFor(symbol);
-    for (const view of views) {
-      if ((await this.store.isKilled()).killed) break;
-      const candle: CoreCandle = {
-        openTime: view.open_time,
-        open: Number(view.open_price),
-        high: Number(view.high_price),
-        low: Number(view.low_price),
-        close: Number(view.close_price),
-      };
-      const result = await this.processCandle(account, candle, signals.get(view.open_time) ?? null, modelId, intervalMs, rules);
-      summary.candles++;
-      summary.orders += result.orders;
-      summary.fills += result.fills;
+    const stale = { from: 0, to: 0 };
+    // Page through every candle closed since the last run: the too-old ones only for equity (however many an outage
+    // left), the fresh ones one by one with their decisions.
+    for (;;) {
+      const from = (account.lastCandleOpenTime ?? -1) + 1;
+      const views = await this.klines.find(symbol, interval, from, lastClosedOpen, MAX_CATCH_UP_CANDLES);
+      if (views.length === 0 || (await this.store.isKilled()).killed) break;
+      const candles = views.map(toCoreCandle);
+      // Candle age only falls along the page, so the fresh candles are a suffix of it.
+      const firstFresh = candles.findIndex((candle) => mayDecide(candle.openTime, intervalMs, now, maxAgeMs));
+      const tooOld = firstFresh === -1 ? candles : candles.slice(0, firstFresh);
+      if (tooOld.length > 0) {
+        summary.fills += await this.passStaleCandles(account, tooOld, modelId, intervalMs, rules);
+        summary.candles += tooOld.length;
+        summary.stale_candles += tooOld.length;
+        if (summary.stale_candles === tooOld.length) stale.from = tooOld[0].openTime;
+        stale.to = tooOld[tooOld.length - 1].openTime;
+      }
+      if (firstFresh !== -1) {
+        const fresh = candles.slice(firstFresh);
+        const signals = await this.signalsFor(modelId, fresh[0].openTime, fresh[fresh.length - 1].openTime);
+        for (const candle of fresh) {
+          if ((await this.store.isKilled()).killed) break;
+          const result = await this.processCandle(account, candle, signals.get(candle.openTime) ?? null, modelId, intervalMs, rules);
+          summary.candles++;
+          summary.orders += result.orders;
+          summary.fills += result.fills;
+        }
+      }
+      if (views.length < MAX_CATCH_UP_CANDLES) break;
+    }
+    if (summary.candles === 0) return null;
+    if (summary.stale_candles > 0) {
+      this.logger.warn(
+        `${this.mode} ${symbol} ${interval}: ${summary.stale_candles} candle(s) from ${new Date(stale.from).toISOString()} to ${new Date(stale.to).toISOString()} ` +
+          `closed more than ${Math.round(maxAgeMs / 1000)} s before this run (TRADING_MAX_SIGNAL_AGE): recorded for equity, no order decided on them`,
+      );
     }
     if (summary.orders > 0 || summary.fills > 0) {
       this.logger.log(`${this.mode} ${symbol} ${interval}: ${summary.candles} candle(s), ${summary.orders} order(s), ${summary.fills} fill(s)`);
@@ -171,15 +194,11 @@ export class TradingEngine {
     return summary;
   }
 
-  /** First run of a pair: start at the newest closed candle the active model has predicted (history is not replayed). */
-  private async openAccount(symbol: string, interval: string, modelId: number, lastClosedOpen: number, now: number): Promise<TradingAccountEntity | null> {
-    const row = await this.predictions
-      .createQueryBuilder('p')
-      .select('MAX(p.openTime)', 'last')
-      .where('p.modelId = :modelId AND p.openTime <= :lastClosedOpen', { modelId, lastClosedOpen })
-      .getRawOne<{ last: number | string | null }>();
-    if (row?.last === null || row?.last === undefined) return null;
-    const start = Number(row.last);
+  /**
+   * First run of a pair: trading starts at the newest candle closed by `now` (its open time lies in
+   * (now − 2·interval, now − interval]), whatever history or predictions exist: history is never replayed into orders.
+   */
+  private async openAccount(symbol: string, interval: string, modelId: number, intervalMs: number, now: number): Promise<TradingAccountEntity> {
     const cash = this.mode === 'paper' ? this.settings.paperInitialCash : await this.liveStartingCash(symbol);
     const account = Object.assign(new TradingAccountEntity(), {
       mode: this.mode,
@@ -187,13 +206,52 @@ export class TradingEngine {
       interval,
       modelId,
       state: encodeState(createStrategyState(symbol, cash)),
-      lastCandleOpenTime: start - 1,
+      lastCandleOpenTime: now - 2 * intervalMs,
+      staleCandles: 0,
+      lastStaleFrom: null,
+      lastStaleTo: null,
       createdAt: now,
       updatedAt: now,
     });
     await this.store.transaction((manager) => this.store.saveAccount(account, manager));
-    this.logger.log(`${this.mode} ${symbol} ${interval}: trading from candle ${new Date(start).toISOString()} with ${cash} ${assetsOf(symbol).quote}`);
+    this.logger.log(`${this.mode} ${symbol} ${interval}: trading from the candle that closed last before ${new Date(now).toISOString()} with ${cash} ${assetsOf(symbol).quote}`);
     return account;
+  }
+
+  /**
+   * Candles too old to decide (TRADING_MAX_SIGNAL_AGE), in one transaction: paper's pending order still fills at the
+   * first one's open (it was decided on a fresh candle), equity is recorded at each close, nothing is decided; the
+   * account moves past them and counts them. Returns the fills booked.
+   */
+  private async passStaleCandles(account: TradingAccountEntity, candles: CoreCandle[], modelId: number, intervalMs: number, rules: SymbolRules): Promise<number> {
+    return this.store.transaction(async (manager) => {
+      const state = decodeState(account.state);
+      const events = emptyStepEvents();
+      const market: SimulatedMarket = { rules, fill: this.settings.fill };
+      let fills = 0;
+      for (const candle of candles) {
+        if (this.mode === 'paper') {
+          const pending = state.pending;
+          stepStaleCandle(state, candle, market, events);
+          fills += await this.bookSimulatedStep(account, pending, events, manager);
+        } else {
+          passCandle(state, candle);
+        }
+        await this.recordEquity(account, state, candle, intervalMs, manager);
+      }
+      const first = candles[0].openTime;
+      const last = candles[candles.length - 1].openTime;
+      const continuesLastRun = account.lastStaleTo !== null && account.lastStaleTo === first - intervalMs;
+      account.lastStaleFrom = continuesLastRun ? account.lastStaleFrom : first;
+      account.lastStaleTo = last;
+      account.staleCandles += candles.length;
+      account.state = encodeState(state);
+      account.lastCandleOpenTime = last;
+      account.modelId = modelId;
+      account.updatedAt = Date.now();
+      await this.store.saveAccount(account, manager);
+      return fills;
+    });
   }
 
   /** Live: the free quote balance, shared equally by the traded symbols that use that quote asset. */
@@ -223,16 +281,7 @@ export class TradingEngine {
         const pending = state.pending;
         const market: SimulatedMarket = { rules, fill: this.settings.fill };
         const events = stepCandle(state, candle, signal, this.settings.strategy, market, emptyStepEvents());
-        if (pending !== null) {
-          const clientOrderId = this.clientOrderId(symbol, interval, pending);
-          if (events.fill !== null) {
-            await this.store.recordFill(mode, interval, clientOrderId, events.fill, { tradeId: '1', feeAsset: assetsOf(symbol).quote, exchangeOrderId: null }, manager);
-            if (events.trade !== null) await this.store.recordTrade(mode, interval, events.trade, manager);
-            fills++;
-          } else if (events.rejection !== null) {
-            await this.store.updateOrder(mode, clientOrderId, { status: 'REJECTED', error: events.rejection.message }, manager);
-          }
-        }
+        fills += await this.bookSimulatedStep(account, pending, events, manager);
         intent = events.intent;
       } else {
         intent = decide(state, candle, signal, this.settings.strategy);
@@ -272,11 +321,7 @@ export class TradingEngine {
           if (mode === 'live') toSend = row;
         }
       }
-      const positionValue = state.position === null ? 0 : state.position.quantityNumber * candle.close;
-      await this.store.recordEquity(
-        { mode, symbol, interval, time: candle.openTime + intervalMs, equity: equityAt(state, candle.close), cash: state.cash, positionValue },
-        manager,
-      );
+      await this.recordEquity(account, state, candle, intervalMs, manager);
       account.state = encodeState(state);
       account.lastCandleOpenTime = candle.openTime;
       account.modelId = modelId;
@@ -291,6 +336,29 @@ export class TradingEngine {
       if (reloaded !== null) account.state = reloaded.state;
     }
     return counts;
+  }
+
+  /** Paper: books what the simulated market did at this candle's open with the order pending before it. Returns fills. */
+  private async bookSimulatedStep(account: TradingAccountEntity, pending: OrderIntent | null, events: StepEvents, manager: EntityManager): Promise<number> {
+    if (pending === null) return 0;
+    const { mode, symbol, interval } = account;
+    const clientOrderId = this.clientOrderId(symbol, interval, pending);
+    if (events.fill !== null) {
+      await this.store.recordFill(mode, interval, clientOrderId, events.fill, { tradeId: '1', feeAsset: assetsOf(symbol).quote, exchangeOrderId: null }, manager);
+      if (events.trade !== null) await this.store.recordTrade(mode, interval, events.trade, manager);
+      return 1;
+    }
+    if (events.rejection !== null) await this.store.updateOrder(mode, clientOrderId, { status: 'REJECTED', error: events.rejection.message }, manager);
+    return 0;
+  }
+
+  /** Equity, cash and position value at the candle's close. */
+  private async recordEquity(account: TradingAccountEntity, state: StrategyState, candle: CoreCandle, intervalMs: number, manager: EntityManager): Promise<void> {
+    const positionValue = state.position === null ? 0 : state.position.quantityNumber * candle.close;
+    await this.store.recordEquity(
+      { mode: account.mode, symbol: account.symbol, interval: account.interval, time: candle.openTime + intervalMs, equity: equityAt(state, candle.close), cash: state.cash, positionValue },
+      manager,
+    );
   }
 
   /**
@@ -438,4 +506,8 @@ export class TradingEngine {
     if (this.exchange === null) throw new Error('live trading needs the exchange client (BINANCE_API_KEY / BINANCE_API_SECRET)');
     return this.exchange;
   }
+}
+
+function toCoreCandle(view: { open_time: number; open_price: string; high_price: string; low_price: string; close_price: string }): CoreCandle {
+  return { openTime: view.open_time, open: Number(view.open_price), high: Number(view.high_price), low: Number(view.low_price), close: Number(view.close_price) };
 }

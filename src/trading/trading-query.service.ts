@@ -30,13 +30,23 @@ export class TradingQueryService {
     const accounts = await this.store.accounts(this.settings.mode);
     const lastCandles: TradingStatusResponse['last_candle_processed'] = {};
     const views = [];
+    const candleRef = (openTime: number | null) => (openTime === null ? null : { open_time: openTime, open_time_parsed: iso(openTime) });
     for (const account of accounts) {
       const state = decodeState(account.state);
       const processed = account.lastCandleOpenTime !== null && state.lastDecisionTime !== null ? state.lastDecisionTime : null;
-      const ref = processed === null ? null : { open_time: processed, open_time_parsed: iso(processed) };
+      const ref = candleRef(processed);
       if (ref !== null) lastCandles[`${account.symbol} ${account.interval}`] = ref;
       const equity = await this.store.equityAtOrBefore(this.settings.mode, account.symbol, account.interval, Number.MAX_SAFE_INTEGER, this.store.dataSource.manager);
-      views.push({ symbol: account.symbol, interval: account.interval, model_id: account.modelId, phase: phaseOf(state), cash: state.cash, equity, last_candle_processed: ref });
+      views.push({
+        symbol: account.symbol,
+        interval: account.interval,
+        model_id: account.modelId,
+        phase: phaseOf(state),
+        cash: state.cash,
+        equity,
+        last_candle_processed: ref,
+        stale_candles: { count: account.staleCandles, last_from: candleRef(account.lastStaleFrom), last_to: candleRef(account.lastStaleTo) },
+      });
     }
     return {
       mode: this.settings.mode,
@@ -51,6 +61,7 @@ export class TradingQueryService {
         max_daily_loss: this.settings.risk.maxDailyLoss,
         max_orders_per_hour: this.settings.risk.maxOrdersPerHour,
       },
+      max_signal_age_ms: this.settings.maxSignalAgeMs,
       last_candle_processed: lastCandles,
       accounts: views,
       exchange_base_url: this.settings.binance?.baseUrl ?? null,

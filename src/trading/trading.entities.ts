@@ -26,6 +26,17 @@ export class TradingAccountEntity {
   @Column({ type: 'bigint', name: 'last_candle_open_time', nullable: true, transformer: bigintAsNumber })
   lastCandleOpenTime!: number | null;
 
+  /** Candles that were too old to decide when reached (TRADING_MAX_SIGNAL_AGE): recorded for equity only. */
+  @Column({ type: 'bigint', name: 'stale_candles', default: 0, transformer: bigintAsNumber })
+  staleCandles!: number;
+
+  /** Open times of the first and last candle of the newest such run, or null when there was none. */
+  @Column({ type: 'bigint', name: 'last_stale_from', nullable: true, transformer: bigintAsNumber })
+  lastStaleFrom!: number | null;
+
+  @Column({ type: 'bigint', name: 'last_stale_to', nullable: true, transformer: bigintAsNumber })
+  lastStaleTo!: number | null;
+
   @Column({ type: 'bigint', name: 'created_at', transformer: bigintAsNumber })
   createdAt!: number;
 

@@ -26,6 +26,8 @@ export interface TradingSettings {
   cron: string;
   paperInitialCash: number;
   risk: RiskLimits;
+  /** TRADING_MAX_SIGNAL_AGE: how long after its close a candle may still decide an order; null = one interval. */
+  maxSignalAgeMs: number | null;
   strategy: StrategyConfig;
   fill: FillSettings;
   /** Live only. The key and secret are used by the exchange client and nowhere else. */
@@ -60,6 +62,7 @@ export function readTradingSettings(config: ConfigService): TradingSettings {
       maxDailyLoss: config.getOrThrow<number>('TRADING_MAX_DAILY_LOSS'),
       maxOrdersPerHour: config.getOrThrow<number>('TRADING_MAX_ORDERS_PER_HOUR'),
     },
+    maxSignalAgeMs: config.get<number>('TRADING_MAX_SIGNAL_AGE') ?? null,
     strategy,
     fill: { feeRate: config.getOrThrow<number>('TRADING_FEE_RATE'), slippageBps: config.getOrThrow<number>('TRADING_SLIPPAGE_BPS') },
     binance: liveEnabled

@@ -126,13 +126,16 @@ describe('paper trading on the embedded SQLite: risk limits before every order, 
   it('TRADING_CRON runs the step on its own (thin scheduled handler)', async () => {
     await restart({ TRADING_CRON: '* * * * * *', TRADING_MAX_POSITION_NOTIONAL: '0', TRADING_MAX_DAILY_LOSS: '0', TRADING_MAX_ORDERS_PER_HOUR: '0' });
     expect(t.app.get(SchedulerRegistry).getCronJob('trading.step')).toBeDefined();
-    let processed: Record<string, unknown> = {};
-    for (let attempt = 0; attempt < 40 && Object.keys(processed).length === 0; attempt++) {
+    let status: { accounts: Array<Record<string, unknown>>; last_candle_processed: Record<string, unknown> } = { accounts: [], last_candle_processed: {} };
+    for (let attempt = 0; attempt < 40 && status.accounts.length === 0; attempt++) {
       await new Promise((done) => setTimeout(done, 100));
-      processed = ((await request(t.http).get('/api/trading/status').expect(200)).body as { last_candle_processed: Record<string, unknown> }).last_candle_processed;
+      status = (await request(t.http).get('/api/trading/status').expect(200)).body as typeof status;
     }
-    // On the wall clock every stored candle has closed: the account opens at the newest predicted one and goes on.
-    expect(processed).toEqual({ 'BTCUSDT 1h': { open_time: Date.UTC(2023, 2, 3, 23), open_time_parsed: '2023-03-03T23:00:00.000Z' } });
+    // The scheduled step opened the account. On the wall clock every stored candle (2023) is history: the account
+    // starts at the newest candle closed now, which is not stored, so no old candle is processed or traded.
+    expect(status.accounts).toEqual([expect.objectContaining({ symbol: 'BTCUSDT', interval: '1h', last_candle_processed: null, phase: 'flat' })]);
+    expect(status.last_candle_processed).toEqual({});
+    expect(((await request(t.http).get('/api/trading/orders').expect(200)).body as { data: unknown[] }).data).toEqual([]);
   });
 
   it('documents every trading endpoint in Swagger, the mutating ones with the api-key security', async () => {

@@ -4,3 +4,4 @@ export * from './symbol-rules';
 export * from './fill-model';
 export * from './strategy';
 export * from './state-codec';
+export * from './freshness';

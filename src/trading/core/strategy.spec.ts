@@ -10,6 +10,7 @@ import {
   type SimulatedMarket,
   type StrategyConfig,
   stepCandle,
+  stepStaleCandle,
   validateStrategyConfig,
   StrategyConfigError,
 } from './strategy';
@@ -119,6 +120,24 @@ describe('strategy state machine', () => {
     expect(events.rejection).toMatchObject({ code: 'below_min_notional', time: H });
     expect(phaseOf(state)).toBe('flat');
     expect(state.cash).toBe(4);
+  });
+
+  it('a stale candle fills the pending order at its open, ages the position and decides nothing (no entry, exit or stop)', () => {
+    const config = { ...DEFAULT_STRATEGY_CONFIG, stopLoss: 0.05, maxHoldingCandles: 2 };
+    const state = createStrategyState('FOOUSDT', 10_000);
+    const events = emptyStepEvents();
+    stepCandle(state, candle(0), 'BUY', config, FREE, events);
+    stepStaleCandle(state, candle(1), FREE, events);
+    expect(events.fill).toMatchObject({ side: 'BUY', time: H, referencePrice: 101 });
+    expect(events.intent).toBeNull();
+    // A 20 % fall and a holding time past the limit: both would exit on a fresh candle, neither does on stale ones.
+    stepStaleCandle(state, candle(2, 80, 81), FREE, events);
+    stepStaleCandle(state, candle(3, 79, 80), FREE, events);
+    expect([events.fill, events.intent, phaseOf(state), state.position?.candlesHeld]).toEqual([null, null, 'long', 3]);
+    // The first fresh candle afterwards decides with everything it knows (here: the stop-loss).
+    stepCandle(state, candle(4, 78, 79), 'HOLD', config, FREE, events);
+    expect(events.intent).toMatchObject({ side: 'SELL', reason: 'stop_loss', decidedAt: 4 * H });
+    expect(() => stepStaleCandle(state, candle(4), FREE, events)).toThrow(/not after/);
   });
 
   it('refuses to decide the same candle twice or go back in time', () => {

@@ -114,12 +114,8 @@ export function decide(
   config: StrategyConfig,
   sizingEquity: number = state.cash,
 ): OrderIntent | null {
-  if (state.lastDecisionTime !== null && candle.openTime <= state.lastDecisionTime) {
-    throw new RangeError(`${state.symbol}: candle ${candle.openTime} is not after the last decided candle ${state.lastDecisionTime}`);
-  }
-  state.lastDecisionTime = candle.openTime;
+  passCandle(state, candle);
   const position = state.position;
-  if (position !== null) position.candlesHeld++;
   if (state.pending !== null) return null;
   if (position === null) {
     if (signal !== 'BUY') return null;
@@ -224,23 +220,50 @@ export function stepCandle(
   market: SimulatedMarket,
   events: StepEvents,
 ): StepEvents {
+  fillPendingAtOpen(state, candle, market, events);
+  events.intent = decide(state, candle, signal, config);
+  return events;
+}
+
+/**
+ * A closed candle that may no longer decide anything (live and paper trading: it is older than the freshness rule
+ * allows, e.g. it closed during an outage). The order decided at the previous close still fills at its open in the
+ * simulated market, the position ages by one candle, and nothing is decided: no entry, no exit, no stop.
+ */
+export function stepStaleCandle(state: StrategyState, candle: CoreCandle, market: SimulatedMarket, events: StepEvents): StepEvents {
+  fillPendingAtOpen(state, candle, market, events);
+  passCandle(state, candle);
+  return events;
+}
+
+/**
+ * Records that candle t closed without letting it decide (see stepStaleCandle): the same ordering rule and position
+ * ageing as decide(), so a later fresh candle continues the sequence.
+ */
+export function passCandle(state: StrategyState, candle: CoreCandle): void {
+  if (state.lastDecisionTime !== null && candle.openTime <= state.lastDecisionTime) {
+    throw new RangeError(`${state.symbol}: candle ${candle.openTime} is not after the last decided candle ${state.lastDecisionTime}`);
+  }
+  state.lastDecisionTime = candle.openTime;
+  if (state.position !== null) state.position.candlesHeld++;
+}
+
+/** Step (1) of stepCandle: the pending order fills at this candle's open, or is rejected by the rules. */
+function fillPendingAtOpen(state: StrategyState, candle: CoreCandle, market: SimulatedMarket, events: StepEvents): void {
   events.fill = null;
   events.rejection = null;
   events.trade = null;
   events.intent = null;
   const pending = state.pending;
-  if (pending !== null) {
-    const result = fillMarketOrder(pending, candle.open, candle.openTime, market.rules, market.fill);
-    if (isFill(result)) {
-      events.fill = result;
-      events.trade = applyFill(state, result);
-    } else {
-      events.rejection = result;
-      rejectPending(state);
-    }
+  if (pending === null) return;
+  const result = fillMarketOrder(pending, candle.open, candle.openTime, market.rules, market.fill);
+  if (isFill(result)) {
+    events.fill = result;
+    events.trade = applyFill(state, result);
+  } else {
+    events.rejection = result;
+    rejectPending(state);
   }
-  events.intent = decide(state, candle, signal, config);
-  return events;
 }
 
 /**

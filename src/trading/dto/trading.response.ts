@@ -11,6 +11,15 @@ export class CandleRefResponse {
   @ApiProperty({ example: '2024-09-22T05:00:00.000Z' }) open_time_parsed!: string;
 }
 
+export class StaleCandlesResponse {
+  @ApiProperty({ example: 3, description: 'Candles this account reached only after TRADING_MAX_SIGNAL_AGE had passed: recorded for equity, no order decided on them' })
+  count!: number;
+  @ApiProperty({ type: CandleRefResponse, nullable: true, description: 'First candle of the newest such run (e.g. the first one missed during an outage)' })
+  last_from!: CandleRefResponse | null;
+  @ApiProperty({ type: CandleRefResponse, nullable: true, description: 'Last candle of the newest such run' })
+  last_to!: CandleRefResponse | null;
+}
+
 export class TradingAccountResponse {
   @ApiProperty({ example: 'BTCUSDT' }) symbol!: string;
   @ApiProperty({ example: '1h' }) interval!: string;
@@ -19,6 +28,7 @@ export class TradingAccountResponse {
   @ApiProperty() cash!: number;
   @ApiProperty({ type: Number, nullable: true, description: 'At the last processed close' }) equity!: number | null;
   @ApiProperty({ type: CandleRefResponse, nullable: true }) last_candle_processed!: CandleRefResponse | null;
+  @ApiProperty({ type: StaleCandlesResponse }) stale_candles!: StaleCandlesResponse;
 }
 
 export class TradingStatusResponse {
@@ -30,6 +40,13 @@ export class TradingStatusResponse {
   @ApiProperty({ type: Number, nullable: true }) killed_changed_at!: number | null;
   @ApiProperty({ type: [String], example: ['BTCUSDT'] }) symbols!: string[];
   @ApiProperty({ type: RiskLimitsResponse }) risk_limits!: RiskLimitsResponse;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: null,
+    description: 'TRADING_MAX_SIGNAL_AGE in ms: a candle decides an order only until this long after its close (null: one interval of the pair)',
+  })
+  max_signal_age_ms!: number | null;
   @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/CandleRefResponse' }, example: { 'BTCUSDT 1h': { open_time: 1726981200000, open_time_parsed: '2024-09-22T05:00:00.000Z' } } })
   last_candle_processed!: Record<string, CandleRefResponse>;
   @ApiProperty({ type: [TradingAccountResponse] }) accounts!: TradingAccountResponse[];
