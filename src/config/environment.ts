@@ -163,6 +163,17 @@ export class Environment {
   @Min(50, { message: 'INGESTION_POLL_MS must be at least 50' })
   INGESTION_POLL_MS = 5_000;
 
+  /** While Binance is unreachable the sync backs off from this, doubling, up to INGESTION_UNREACHABLE_BACKOFF_MAX_MS. */
+  @Transform(integerOr(60_000))
+  @IsInt({ message: 'INGESTION_UNREACHABLE_BACKOFF_MS must be an integer (milliseconds)' })
+  @Min(100, { message: 'INGESTION_UNREACHABLE_BACKOFF_MS must be at least 100' })
+  INGESTION_UNREACHABLE_BACKOFF_MS = 60_000;
+
+  @Transform(integerOr(300_000))
+  @IsInt({ message: 'INGESTION_UNREACHABLE_BACKOFF_MAX_MS must be an integer (milliseconds)' })
+  @Min(100, { message: 'INGESTION_UNREACHABLE_BACKOFF_MAX_MS must be at least 100' })
+  INGESTION_UNREACHABLE_BACKOFF_MAX_MS = 300_000;
+
   // --- Modelling (src/modelling): training threads, scheduled retraining, predictions of newly closed candles ---
 
   /** Unset: no scheduled retraining. Retrains every pair with an active model; see promotion-rule.ts. */

@@ -19,6 +19,7 @@ import { IngestionJobRunner } from './jobs/ingestion-job-runner';
 import { type IngestionJob, IngestionJobRepository } from './jobs/ingestion-job.repository';
 import { WeightGovernor } from './source/weight-governor';
 import { SymbolCatalog } from './symbol-catalog';
+import { UNREACHABLE_HINT } from './sync/binance-reachability';
 import { IngestionScheduler } from './sync/ingestion-scheduler';
 import { IngestionSyncService } from './sync/ingestion-sync.service';
 
@@ -87,6 +88,7 @@ export class IngestionController {
   status(): IngestionStatusResponse {
     const weight = this.governor.stats();
     const last = this.sync.lastRun;
+    const binance = this.sync.binance;
     return {
       leader: this.leader.isLeader(),
       sync_enabled: this.settings.enabled,
@@ -113,6 +115,14 @@ export class IngestionController {
         rate_limited: weight.rateLimited,
         bans: weight.bans,
         paused_until: weight.pausedUntil === null ? null : toIsoUtc(weight.pausedUntil),
+      },
+      binance: {
+        reachable: binance.reachable,
+        unreachable_since: binance.unreachableSince === null ? null : toIsoUtc(binance.unreachableSince),
+        reason: binance.reason,
+        failed_tries: binance.failedTries,
+        next_try_at: binance.nextTryAt === null ? null : toIsoUtc(binance.nextTryAt),
+        hint: binance.reachable ? null : UNREACHABLE_HINT,
       },
     };
   }

@@ -17,6 +17,9 @@ export interface IngestionSettings {
   syncInitialCandles: number;
   syncRepairCandles: number;
   pollMs: number;
+  /** Back-off of the sync while Binance is unreachable: first wait, doubling up to the max. */
+  unreachableBackoffMs: number;
+  unreachableBackoffMaxMs: number;
   binance: {
     baseUrl: string;
     timeoutMs: number;
@@ -40,6 +43,8 @@ export function readIngestionSettings(config: ConfigService): IngestionSettings 
     syncInitialCandles: config.getOrThrow<number>('INGESTION_SYNC_INITIAL_CANDLES'),
     syncRepairCandles: config.getOrThrow<number>('INGESTION_SYNC_REPAIR_CANDLES'),
     pollMs: config.getOrThrow<number>('INGESTION_POLL_MS'),
+    unreachableBackoffMs: config.getOrThrow<number>('INGESTION_UNREACHABLE_BACKOFF_MS'),
+    unreachableBackoffMaxMs: config.getOrThrow<number>('INGESTION_UNREACHABLE_BACKOFF_MAX_MS'),
     binance: {
       baseUrl: config.getOrThrow<string>('BINANCE_BASE_URL'),
       timeoutMs: config.getOrThrow<number>('BINANCE_REQUEST_TIMEOUT_MS'),

@@ -1,11 +1,11 @@
 /** Helpers every benchmark script shares: output, settings from the environment, the real archive data. */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { readArchiveLines } from '../../src/market-data/archive/kline-archive-reader';
 import { parseKlineRow } from '../../src/market-data/archive/kline-row-parser';
 import type { BinanceInterval } from '../../src/market-data/binance-interval';
 import type { KlineRecord } from '../../src/market-data/kline-record';
 import type { KlineEntity } from '../../src/market-data/kline.entity';
+import { repositoryRoot } from '../support/shared-data';
 
 export function write(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -16,11 +16,7 @@ export function format(value: number): string {
 }
 
 /** The folder holding package.json, whether this runs compiled from dist/test/bench or from test/bench. */
-export function projectRoot(): string {
-  let folder = __dirname;
-  while (!existsSync(join(folder, 'package.json')) && dirname(folder) !== folder) folder = dirname(folder);
-  return folder;
-}
+export const projectRoot = repositoryRoot;
 
 export function positiveInteger(name: string, fallback: number): number {
   const text = process.env[name];

@@ -34,10 +34,11 @@ import {
   type LabelConfig,
   type WalkForwardReport,
 } from '../../src/modelling/core';
+import { BTCUSDT_1H_CSV } from '../support/shared-data';
 
 const HOUR = 3_600_000;
 const HOLDOUT_ROWS = 20_000;
-const DEFAULT_CSV = '/work/shared/data/binance/BTCUSDT-1h.csv';
+const DEFAULT_CSV = BTCUSDT_1H_CSV;
 
 type CaseKind = 'ours' | 'plain-defaults' | 'plain-like-ours';
 

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { get, IncomingHttpHeaders } from 'node:http';
 import { FakeBinance, FakeCandle, generateCandles, startFakeBinance } from './fake-binance-server';
+import { SHARED_BINANCE_DIR } from '../support/shared-data';
 
-const DATA_DIR = '/work/shared/data/binance';
+const DATA_DIR = SHARED_BINANCE_DIR;
 const CSV_1H = `${DATA_DIR}/BTCUSDT-1h.csv`;
 const HOUR = 3_600_000;
 const MINUTE = 60_000;

@@ -1,7 +1,8 @@
 import { request as httpRequest, IncomingHttpHeaders } from 'node:http';
 import { FakeBinance, readCandlesCsv, signPayload, startFakeBinance } from './fake-binance-server';
+import { BTCUSDT_1H_CSV } from '../support/shared-data';
 
-const CSV_1H = '/work/shared/data/binance/BTCUSDT-1h.csv';
+const CSV_1H = BTCUSDT_1H_CSV;
 const KEY = 'fakeKey0123456789abcdef';
 const SECRET = 'fakeSecret-0123456789';
 const HOUR = 3_600_000;

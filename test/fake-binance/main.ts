@@ -11,8 +11,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FakeMarket, generateCandles, startFakeBinance } from './fake-binance-server';
+import { SHARED_BINANCE_DIR } from '../support/shared-data';
 
-const DEFAULT_DATA_DIR = '/work/shared/data/binance';
+const DEFAULT_DATA_DIR = SHARED_BINANCE_DIR;
 
 interface CommandLine {
   port: number;

@@ -2,8 +2,10 @@ import { createConnection } from 'mysql2/promise';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { type FakeCandle, readCandlesCsv } from '../fake-binance/fake-binance-server';
+import { BTCUSDT_1H_CSV } from '../support/shared-data';
 
-export const BTCUSDT_1H_CSV = '/work/shared/data/binance/BTCUSDT-1h.csv';
+// The shared archive, resolved from the repository (or OPA_SHARED_DATA): never a path of one machine.
+export { BTCUSDT_1H_CSV };
 export const API_KEY = 'ingestion-test-key-0123456789';
 
 /** Settings every ingestion test app shares: fast retries, short timeouts, no schedule unless asked for. */

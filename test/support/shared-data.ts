@@ -1,11 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
-/** Real Binance data shared beside the repository (../shared/data/binance); never copied into it. */
-export const SHARED_BINANCE_DIR = resolve(
-  process.env.OPA_SHARED_DATA ?? join(__dirname, '..', '..', '..', 'shared', 'data'),
-  'binance',
-);
+/** The folder holding package.json, whether this runs from test/ (Jest) or compiled from dist/test (benchmarks). */
+export function repositoryRoot(): string {
+  let folder = __dirname;
+  while (!existsSync(join(folder, 'package.json')) && dirname(folder) !== folder) folder = dirname(folder);
+  return folder;
+}
+
+/** Real Binance data shared beside the repository (../shared/data/binance, or OPA_SHARED_DATA); never copied into it. */
+export const SHARED_BINANCE_DIR = resolve(process.env.OPA_SHARED_DATA ?? join(repositoryRoot(), '..', 'shared', 'data'), 'binance');
 export const BTCUSDT_1H_CSV = join(SHARED_BINANCE_DIR, 'BTCUSDT-1h.csv');
 
 export interface ListedGap {

@@ -379,6 +379,21 @@ async function loadModel() {
 
 // ---------- data health ----------
 
+/** The sync row: off, Binance unreachable (in red, with what to do), or who runs it and whether this pair is in it. */
+function syncState(ingestion, pairConfigured) {
+  if (!ingestion.sync_enabled) return 'off (INGESTION_ENABLED=false)';
+  const binance = ingestion.binance;
+  if (binance && !binance.reachable) {
+    return el('span', { id: 'binance-unreachable', className: 'bad' }, [
+      `Binance unreachable since ${utc(Date.parse(binance.unreachable_since))} UTC (${binance.reason}); next try ${utc(Date.parse(binance.next_try_at))} UTC. `,
+      el('span', { className: 'muted' }, binance.hint),
+    ]);
+  }
+  const who = ingestion.leader ? 'running here' : 'another instance leads';
+  if (pairConfigured === null) return who;
+  return `${who}${pairConfigured ? ' · this pair is synced' : ' · this pair is not in SYMBOLS/INTERVALS'}`;
+}
+
 function renderHealth(coverage, ingestion, indexing) {
   const gaps = coverage === null ? [] : [...coverage.gaps].sort((a, b) => b.from - a.from).slice(0, 4);
   const weight = ingestion.weight;
@@ -408,8 +423,8 @@ function renderHealth(coverage, ingestion, indexing) {
     coverage !== null && gaps.length > 0 ? el('ul', { className: 'gaps' }, gaps.map((gap) => el('li', {}, `${utc(gap.from)} → ${utc(gap.to)} · ${count(gap.missing)}${gap.known ? ' (known)' : ''}`))) : null,
     el('div', { className: 'subhead' }, 'Ingestion'),
     facts([
-      ['Sync', ingestion.sync_enabled ? `${ingestion.leader ? 'running here' : 'another instance leads'}${coverage === null ? '' : pairConfigured ? ' · this pair synced' : ' · this pair not in SYMBOLS/INTERVALS'}` : 'off (INGESTION_ENABLED=false)'],
-      ['Last sync', last ? `${utc(Date.parse(last.started_at))} UTC · ${count(last.stored)} stored${last.failed_pairs?.length ? ` · failed: ${last.failed_pairs.join(', ')}` : ''}${last.error ? ` · ${last.error}` : ''}` : 'none since start'],
+      ['Sync', syncState(ingestion, coverage === null ? null : pairConfigured)],
+      ['Last sync', last ? `${utc(Date.parse(last.started_at))} UTC · ${count(last.stored)} stored${last.failed_pairs > 0 ? ` · ${count(last.failed_pairs)} pair(s) failed` : ''}${last.error ? ` · ${last.error}` : ''}` : 'none since start'],
       ['Binance weight', `${count(weight.used_in_window)} / ${count(weight.budget)} per minute (limit ${count(weight.limit_per_window)})`],
       ['Rate limits', rateState],
     ]),

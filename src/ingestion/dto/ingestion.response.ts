@@ -66,6 +66,15 @@ export class SyncSummaryResponse {
   @ApiPropertyOptional() error?: string;
 }
 
+export class BinanceReachabilityResponse {
+  @ApiProperty({ description: 'Binance answered the last sync (true until a sync finds otherwise)' }) reachable!: boolean;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Start of the current unreachable period' }) unreachable_since!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'Why the last try failed (network, DNS, timeout, 5xx)' }) reason!: string | null;
+  @ApiProperty({ example: 0, description: 'Failed tries in the current unreachable period' }) failed_tries!: number;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'No sync before this time (back-off while unreachable)' }) next_try_at!: string | null;
+  @ApiProperty({ type: String, nullable: true, example: null, description: 'What to do about it, while unreachable' }) hint!: string | null;
+}
+
 export class IngestionStatusResponse {
   @ApiProperty({ description: 'This instance holds the ingestion lock (runs the schedule and backfill jobs)' }) leader!: boolean;
   @ApiProperty({ description: 'INGESTION_ENABLED' }) sync_enabled!: boolean;
@@ -77,4 +86,5 @@ export class IngestionStatusResponse {
   sync_skipped_ticks!: number;
   @ApiProperty({ type: SyncSummaryResponse, nullable: true }) last_sync!: SyncSummaryResponse | null;
   @ApiProperty({ type: WeightBudgetResponse }) weight!: WeightBudgetResponse;
+  @ApiProperty({ type: BinanceReachabilityResponse }) binance!: BinanceReachabilityResponse;
 }

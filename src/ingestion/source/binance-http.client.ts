@@ -111,10 +111,17 @@ function snippet(text: string): string {
   return plain.length > 120 ? `${plain.slice(0, 120)}…` : plain;
 }
 
+/**
+ * fetch's own message is only "fetch failed"; the cause says what happened (DNS: ENOTFOUND / EAI_AGAIN, refused,
+ * reset). Read by shape, not instanceof: the error may come from another realm (Node's fetch under Jest's VM).
+ */
 function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as Error & { cause?: unknown }).cause;
-    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
-  }
-  return String(error);
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { message, cause } = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } | null };
+  const text = typeof message === 'string' ? message : String(error);
+  const code = typeof cause?.code === 'string' ? cause.code : '';
+  const causeMessage = typeof cause?.message === 'string' ? cause.message : '';
+  const detail = causeMessage.includes(code) ? causeMessage : [code, causeMessage].filter((part) => part !== '').join(': ');
+  const dns = code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'DNS: ' : '';
+  return detail === '' ? text : `${text} (${dns}${detail})`;
 }

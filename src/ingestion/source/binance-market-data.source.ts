@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ExponentialBackoff, handleWhen, retry, type RetryPolicy } from 'cockatiel';
+import { ExponentialBackoff, handleAll, handleWhen, retry, type RetryPolicy } from 'cockatiel';
 import { parseKlineRow } from '../../market-data/archive/kline-row-parser';
 import type { KlineRecord } from '../../market-data/kline-record';
 import { BinanceHttpClient, BinanceRequestError, type QueryValue } from './binance-http.client';
@@ -13,6 +13,9 @@ import {
   type SourceIssue,
 } from './market-data-source';
 import type { WeightGovernor } from './weight-governor';
+
+/** A probe's policy: the one try, never retried. */
+const noRetry = retry(handleAll, { maxAttempts: 0 });
 
 export interface BinanceSourceOptions {
   baseUrl: string;
@@ -112,11 +115,12 @@ export class BinanceMarketDataSource implements MarketDataSource {
   private async call(path: string, query: Record<string, QueryValue>, weight: number, context: SourceCallContext): Promise<unknown> {
     const { signal } = context;
     const report = (issue: SourceIssue): void => {
-      this.logger.warn(`${issue.message}${issue.waitMs ? `; waiting ${issue.waitMs} ms` : ''}`);
+      this.logger[context.probe ? 'debug' : 'warn'](`${issue.message}${issue.waitMs ? `; waiting ${issue.waitMs} ms` : ''}`);
       context.onIssue?.(issue);
     };
+    const policy = context.probe ? noRetry : this.retryPolicy;
     try {
-      return await this.retryPolicy.execute(async ({ attempt }): Promise<unknown> => {
+      return await policy.execute(async ({ attempt }): Promise<unknown> => {
         const ticket = await this.governor.acquire(weight, signal);
         let usedWeight: number | undefined;
         try {
@@ -135,7 +139,7 @@ export class BinanceMarketDataSource implements MarketDataSource {
       }, signal);
     } catch (error) {
       if (error instanceof BinanceRequestError) {
-        if (error.retryable) report({ kind: 'gave-up', message: `${error.message}: gave up after retrying` });
+        if (error.retryable && !context.probe) report({ kind: 'gave-up', message: `${error.message}: gave up after retrying` });
         throw new MarketDataSourceError(error.message, error.retryable, error.details.status, error.details.code);
       }
       throw error;

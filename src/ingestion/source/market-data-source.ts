@@ -44,6 +44,11 @@ export interface SourceCallContext {
   signal?: AbortSignal;
   /** Told about every issue met on the way, before the call resolves. */
   onIssue?: (issue: SourceIssue) => void;
+  /**
+   * One try, no retry, issues logged at debug only: for a probe whose caller reports the outcome itself (the sync's
+   * reachability check, which must stay quiet while Binance is unreachable).
+   */
+  probe?: boolean;
 }
 
 export interface MarketDataSource {

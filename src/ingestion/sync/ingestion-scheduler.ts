@@ -5,6 +5,7 @@ import { IngestionLeaderService } from '../ingestion-leader.service';
 import { IngestionLifecycle } from '../ingestion-lifecycle';
 import { INGESTION_SETTINGS, type IngestionSettings } from '../ingestion.settings';
 import { IngestionJobRunner } from '../jobs/ingestion-job-runner';
+import { MarketDataSourceError } from '../source/market-data-source';
 import { SymbolCatalog } from '../symbol-catalog';
 import { IngestionSyncService } from './ingestion-sync.service';
 
@@ -20,6 +21,7 @@ export class IngestionScheduler implements OnApplicationBootstrap, OnModuleDestr
   private readonly logger = new Logger(IngestionScheduler.name);
   private pollTimer: NodeJS.Timeout | null = null;
   private skipped = 0;
+  private skippedInARow = 0;
 
   constructor(
     @Inject(INGESTION_SETTINGS) private readonly settings: IngestionSettings,
@@ -44,8 +46,11 @@ export class IngestionScheduler implements OnApplicationBootstrap, OnModuleDestr
     const pairs = this.settings.pairs.map((pair) => `${pair.symbol} ${pair.interval}`).join(', ');
     this.logger.log(`Scheduled sync on "${this.settings.cron}" for ${pairs}`);
     // Report unlisted symbols at start-up rather than at the first tick.
-    this.catalog.validPairs(this.settings.pairs, { signal: this.lifecycle.signal }).catch((error: unknown) => {
-      if (!this.lifecycle.stopping) this.logger.warn(`Could not check SYMBOLS against exchangeInfo yet: ${describe(error)}`);
+    // One quiet try: when Binance does not answer, the first sync tick says so (once) and backs off.
+    this.catalog.validPairs(this.settings.pairs, { signal: this.lifecycle.signal, probe: true }).catch((error: unknown) => {
+      if (this.lifecycle.stopping) return;
+      const unreachable = error instanceof MarketDataSourceError && error.retryable;
+      this.logger[unreachable ? 'debug' : 'warn'](`Could not check SYMBOLS against exchangeInfo yet: ${describe(error)}`);
     });
   }
 
@@ -77,11 +82,14 @@ export class IngestionScheduler implements OnApplicationBootstrap, OnModuleDestr
 
   private onCronTick(): void {
     if (this.lifecycle.stopping) return;
+    if (!this.sync.mayRun()) return; // backing off while Binance is unreachable (said once when it began)
     if (this.sync.isRunning) {
       this.skipped++;
-      this.logger.warn('Previous sync still running; this tick is skipped');
+      // Said once per overrun, not at every tick it lasts.
+      this.logger[this.skippedInARow++ === 0 ? 'warn' : 'debug']('Previous sync still running; this tick is skipped');
       return;
     }
+    this.skippedInARow = 0;
     this.leader
       .ensureLeadership()
       .then(async (leader) => {

@@ -5,9 +5,10 @@ import { DatabaseRetry } from '../database-retry';
 import { IngestionLifecycle, isAbort } from '../ingestion-lifecycle';
 import { INGESTION_SETTINGS, type IngestionPair, type IngestionSettings } from '../ingestion.settings';
 import { KlineIngestor } from '../kline-ingestor';
-import { MARKET_DATA_SOURCE, type MarketDataSource } from '../source/market-data-source';
+import { MARKET_DATA_SOURCE, type MarketDataSource, MarketDataSourceError } from '../source/market-data-source';
 import { SymbolCatalog } from '../symbol-catalog';
 import { nextOpenTime } from '../../market-data/binance-interval';
+import { BinanceReachability, type ReachabilitySnapshot, UNREACHABLE_HINT } from './binance-reachability';
 
 export interface PairSyncResult {
   symbol: string;
@@ -42,6 +43,7 @@ export class IngestionSyncService {
   private running: Promise<SyncRunSummary> | null = null;
   private runs = 0;
   private last: SyncRunSummary | null = null;
+  private readonly reachability: BinanceReachability;
 
   constructor(
     @Inject(MARKET_DATA_SOURCE) private readonly source: MarketDataSource,
@@ -51,7 +53,9 @@ export class IngestionSyncService {
     private readonly catalog: SymbolCatalog,
     private readonly lifecycle: IngestionLifecycle,
     private readonly retry: DatabaseRetry,
-  ) {}
+  ) {
+    this.reachability = new BinanceReachability(settings.unreachableBackoffMs, settings.unreachableBackoffMaxMs);
+  }
 
   get runCount(): number {
     return this.runs;
@@ -63,6 +67,16 @@ export class IngestionSyncService {
 
   get isRunning(): boolean {
     return this.running !== null;
+  }
+
+  /** Whether Binance answered the last sync, and when the next one may try while it does not. */
+  get binance(): ReachabilitySnapshot {
+    return this.reachability.snapshot();
+  }
+
+  /** False while backing off because Binance is unreachable: the scheduler then skips its tick without a word. */
+  mayRun(now = Date.now()): boolean {
+    return this.reachability.mayTry(now);
   }
 
   /** Resolves when no sync is running. */
@@ -93,11 +107,13 @@ export class IngestionSyncService {
     };
     const signal = this.lifecycle.signal;
     try {
+      // One quiet try first: offline, this is all a run does (one log line when Binance stops or starts answering).
+      const serverTime = await this.probe(signal);
+      if (serverTime === null) return this.finish(summary, { quiet: true });
+      summary.serverTime = serverTime;
       const { valid, invalidSymbols } = await this.catalog.validPairs(this.settings.pairs, { signal });
       summary.invalidSymbols = invalidSymbols;
       summary.pairs = valid.length;
-      const serverTime = await this.source.serverTime({ signal });
-      summary.serverTime = serverTime;
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < valid.length && !signal.aborted) {
@@ -110,12 +126,42 @@ export class IngestionSyncService {
       summary.error = error instanceof Error ? error.message : String(error);
       if (!isAbort(error, signal)) this.logger.error(`Sync failed before any pair ran: ${summary.error}`);
     }
+    return this.finish(summary, { quiet: false });
+  }
+
+  /** Binance's time, or null when it does not answer (network, DNS, timeout, 5xx): the sync then backs off. */
+  private async probe(signal: AbortSignal): Promise<number | null> {
+    try {
+      const serverTime = await this.source.serverTime({ signal, probe: true });
+      if (this.reachability.succeeded() === 'became-reachable') this.logger.log('Binance answers again: the scheduled sync resumes');
+      return serverTime;
+    } catch (error) {
+      if (isAbort(error, signal) || !(error instanceof MarketDataSourceError) || !error.retryable || error.status === 429 || error.status === 418) throw error;
+      const change = this.reachability.failed(Date.now(), error.message);
+      const { nextTryAt } = this.reachability.snapshot();
+      const next = nextTryAt === null ? '' : `, next try at ${new Date(nextTryAt).toISOString()}`;
+      if (change === 'became-unreachable') {
+        this.logger.warn(
+          `Binance unreachable (${error.message}): scheduled sync paused${next}, backing off up to ${Math.round(this.settings.unreachableBackoffMaxMs / 1000)} s. ${UNREACHABLE_HINT}`,
+        );
+      } else {
+        this.logger.debug(`Binance still unreachable (${error.message})${next}`);
+      }
+      return null;
+    }
+  }
+
+  private finish(summary: SyncRunSummary, { quiet }: { quiet: boolean }): SyncRunSummary {
     summary.finishedAt = Date.now();
-    summary.durationMs = summary.finishedAt - startedAt;
+    summary.durationMs = summary.finishedAt - summary.startedAt;
     summary.stored = summary.results.reduce((sum, result) => sum + result.stored, 0);
     summary.failedPairs = summary.results.filter((result) => result.error !== undefined).length;
     this.runs++;
     this.last = summary;
+    if (quiet) {
+      summary.error = `Binance unreachable: ${this.reachability.snapshot().reason ?? 'no answer'}`;
+      return summary;
+    }
     const level = summary.failedPairs > 0 || summary.error ? 'warn' : 'log';
     this.logger[level](
       `Sync: ${summary.pairs} pairs, ${summary.stored} new candles, ${summary.failedPairs} failed, in ${summary.durationMs} ms` +
