@@ -118,7 +118,7 @@ function snippet(text: string): string {
 function describe(error: unknown): string {
   if (typeof error !== 'object' || error === null) return String(error);
   const { message, cause } = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } | null };
-  const text = typeof message === 'string' ? message : String(error);
+  const text = typeof message === 'string' ? message : 'request failed';
   const code = typeof cause?.code === 'string' ? cause.code : '';
   const causeMessage = typeof cause?.message === 'string' ? cause.message : '';
   const detail = causeMessage.includes(code) ? causeMessage : [code, causeMessage].filter((part) => part !== '').join(': ');
