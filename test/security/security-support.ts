@@ -36,8 +36,8 @@ export interface AppState {
 }
 
 /** What the refused requests would have changed, read back through the API. */
-export async function appState(origin: string, headers: Record<string, string> = {}): Promise<AppState> {
-  const get = async (path: string) => (await request(origin).get(path).set(headers).expect(200)).body as unknown;
+export async function appState(origin: string): Promise<AppState> {
+  const get = async (path: string) => (await request(origin).get(path).expect(200)).body as unknown;
   const status = (await get('/api/trading/status')) as { killed: boolean };
   return {
     killed: status.killed,
