@@ -14,8 +14,8 @@ export const DEFAULT_BODY_TYPE = 'application/json';
  * one, so refusing the others closes that door in every mode, and a client's mistake gets a clear answer instead
  * of a misleading "field missing" 400.
  *
- * The declaration Swagger documents is the one enforced, so the two cannot drift apart. A request without content
- * (no Content-Type and an empty body, e.g. `POST /api/trading/kill` with nothing) is let through as before.
+ * The declaration Swagger documents is the one enforced, so the two cannot drift apart. A request without a body
+ * (e.g. `POST /api/trading/kill` with nothing) is let through as before, whatever Content-Type it declares.
  */
 @Injectable()
 export class BodyTypeGuard implements CanActivate {
@@ -35,9 +35,11 @@ export class BodyTypeGuard implements CanActivate {
   }
 }
 
-/** A declared Content-Type, or a body (a non-zero Content-Length, or chunked transfer with no length announced). */
+/**
+ * Whether a body follows the headers: a non-zero Content-Length, or a chunked one whose length is not announced.
+ * A declared Content-Type alone does not count: an empty body is harmless whatever it claims to be.
+ */
 function carriesContent(request: Request): boolean {
-  if (request.headers['content-type'] !== undefined) return true;
   if (request.headers['transfer-encoding'] !== undefined) return true;
   const length = Number(request.headers['content-length'] ?? 0);
   return !Number.isFinite(length) || length > 0;
