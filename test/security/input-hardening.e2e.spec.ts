@@ -54,6 +54,17 @@ describe('JSON bodies: depth limit and prototype keys', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('Swagger lists the 400, 403, 415 and 429 answers of these rules', async () => {
+    type Responses = Record<string, { description: string }>;
+    const paths = (await request(s.origin).get('/docs-json').expect(200)).body.paths as Record<string, Record<string, { responses: Responses }>>;
+    const kill = paths['/api/trading/kill'].post.responses;
+    expect(Object.keys(kill)).toEqual(expect.arrayContaining(['400', '403', '415', '429']));
+    expect(kill['429'].description).toContain('RATE_LIMIT_KILL_PER_MINUTE');
+    expect(kill['400'].description).toContain(`more than ${JSON_MAX_DEPTH} levels`);
+    expect(paths['/api/klines/import'].post.responses['415'].description).toContain('multipart/form-data');
+    expect(paths['/api/symbols'].get.responses['429'].description).toContain('RATE_LIMIT_PER_MINUTE');
+  });
+
   it('a body that breaks no rule still reaches the handler', async () => {
     await postJson('/api/trading/kill', '{"reason":"a constructor\'s __proto__ in a value is fine"}').expect(200);
     expect(await appState(s.origin)).toEqual({ ...UNTOUCHED, killed: true });
