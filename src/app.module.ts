@@ -1,9 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ConfigModule } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { BacktestModule } from './backtest/backtest.module';
+import { BodyTypeGuard } from './common/body-type.guard';
 import { validateEnvironment } from './config/environment';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
@@ -39,12 +39,6 @@ export class AppModule {
           skipProcessEnv: isolated,
           validate: (raw) => validateEnvironment(environment ?? raw),
         }),
-        ThrottlerModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService) => [
-            { ttl: 60_000, limit: config.getOrThrow<number>('RATE_LIMIT_PER_MINUTE') },
-          ],
-        }),
         // One scheduler registry for the whole app: ingestion sync, retraining and predictions register jobs in it.
         ScheduleModule.forRoot(),
         DatabaseModule,
@@ -58,7 +52,8 @@ export class AppModule {
         HealthModule,
         DashboardModule,
       ],
-      providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }],
+      // Rate limits are Express middleware (bootstrap.ts): they must also cover Swagger and the static files.
+      providers: [{ provide: APP_GUARD, useClass: BodyTypeGuard }],
     };
   }
 }

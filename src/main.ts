@@ -20,7 +20,12 @@ async function bootstrap(): Promise<void> {
   const apiKey = config.get<string>('API_KEY');
   // Without an API key the mutating endpoints are open, so only this machine may reach them.
   const host = apiKey ? (config.get<string>('HOST') ?? '0.0.0.0') : '127.0.0.1';
-  if (!apiKey) logger.warn('API_KEY is not set: listening on 127.0.0.1 only. Set API_KEY to accept remote requests.');
+  if (!apiKey) {
+    logger.warn(
+      'API_KEY is not set: listening on 127.0.0.1 only, for Host localhost, 127.0.0.1 or [::1], with changes accepted ' +
+        "from this app's own pages only (README, Security). Set API_KEY to accept remote requests.",
+    );
+  }
   const port = config.getOrThrow<number>('PORT');
   await app.listen(port, host);
   const database = config.get<string>('DATABASE_URL') ? 'MySQL (DATABASE_URL)' : `SQLite ${config.get<string>('SQLITE_PATH')}`;

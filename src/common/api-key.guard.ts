@@ -7,7 +7,8 @@ export const API_KEY_HEADER = 'x-api-key';
 
 /**
  * Guards mutating endpoints. With API_KEY set, the request must carry it in `x-api-key`; without it the server binds
- * to 127.0.0.1 only (see main.ts), so only local callers can reach these endpoints.
+ * to 127.0.0.1 only (see main.ts), and keylessLocalOnly (local-only.middleware.ts) refuses requests that a web page
+ * could make the browser send there, so only local callers can reach these endpoints.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -16,11 +17,15 @@ export class ApiKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const expected = this.config.get<string>('API_KEY');
     if (!expected) return true;
-    const request = context.switchToHttp().getRequest<Request>();
-    const given = request.headers[API_KEY_HEADER];
-    if (typeof given === 'string' && sameSecret(given, expected)) return true;
+    if (carriesApiKey(context.switchToHttp().getRequest<Request>(), expected)) return true;
     throw new UnauthorizedException(`a valid ${API_KEY_HEADER} header is required for this endpoint`);
   }
+}
+
+/** Whether the request's `x-api-key` is the expected key (compared in constant time). */
+export function carriesApiKey(request: Request, expected: string): boolean {
+  const given = request.headers[API_KEY_HEADER];
+  return typeof given === 'string' && sameSecret(given, expected);
 }
 
 function sameSecret(given: string, expected: string): boolean {

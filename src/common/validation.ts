@@ -1,4 +1,5 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
 
 export interface FieldError {
   field: string;
@@ -39,5 +40,20 @@ export function createValidationPipe(): ValidationPipe {
 
 /** A 400 in the same shape as the validation pipe's, for rules checked outside a DTO. */
 export function badField(field: string, rule: string, message: string): BadRequestException {
-  return new BadRequestException({ statusCode: 400, error: 'Bad Request', message: [message], errors: [{ field, rule, message }] });
+  return new BadRequestException(errorBody(400, field, rule, message));
+}
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string[];
+  errors: FieldError[];
+}
+
+/**
+ * The project's error shape for one broken rule, for code that answers outside Nest's exception layer (Express
+ * middleware in front of the routes) or with a status other than 400.
+ */
+export function errorBody(statusCode: number, field: string, rule: string, message: string): ErrorBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message: [message], errors: [{ field, rule, message }] };
 }

@@ -80,6 +80,12 @@ export class Environment {
   @Min(1)
   RATE_LIMIT_PER_MINUTE = 120;
 
+  /** POST /api/trading/kill has this budget instead of RATE_LIMIT_PER_MINUTE; calls with a wrong key get another of the same size. */
+  @Transform(integerOr(30))
+  @IsInt({ message: 'RATE_LIMIT_KILL_PER_MINUTE must be an integer' })
+  @Min(1, { message: 'RATE_LIMIT_KILL_PER_MINUTE must be at least 1' })
+  RATE_LIMIT_KILL_PER_MINUTE = 30;
+
   @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? 'log' : value))
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose' })
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
