@@ -51,7 +51,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
     new DocumentBuilder()
       .setTitle('OPA Crypto')
       .setDescription(
-        'Binance klines in MySQL, a random-forest buy/sell model, Elasticsearch results and paper/live trading. ' +
+        'Binance klines in SQLite (embedded default) or MySQL (production, DATABASE_URL), a random-forest buy/sell model, Elasticsearch results and paper/live trading. ' +
           `Mutating endpoints need the \`${API_KEY_HEADER}\` header when API_KEY is set; without it, only requests for ` +
           'Host localhost, 127.0.0.1 or [::1] are served, and changes only from the app\'s own pages. Bodies: application/json ' +
           '(multipart/form-data for the import).',
