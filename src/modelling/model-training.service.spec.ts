@@ -65,16 +65,12 @@ class FakeRegistry {
   }
 
   /** Like the real registry: a write by an instance that no longer owns the job changes nothing and throws. */
-  private set(lease: JobLease, fields: Partial<ModelEntity>, log = true): Promise<void> {
+  private async set(lease: JobLease, fields: Partial<ModelEntity>, log = true): Promise<void> {
+    await Promise.resolve();
     const model = this.models.get(lease.id)!;
-    try {
-      lease.confirm(model.owner === lease.owner ? 1 : 0);
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+    lease.confirm(model.owner === lease.owner ? 1 : 0);
     Object.assign(model, fields);
     if (log && fields.status) this.events.push(`${lease.id} ${fields.status}`);
-    return Promise.resolve();
   }
 }
 
