@@ -14,6 +14,7 @@ import type { TrainingParams } from './training-params';
 export const DEFAULT_MAX_TRAINING_CANDLES = 200_000;
 /** A training interrupted with its instance is taken over this many times at most (it is reproducible from its seed). */
 export const MAX_TRAINING_ATTEMPTS = 3;
+const SHORTEST_MONTH_MS = 28 * 86_400_000;
 
 /**
  * Runs training jobs in the background, one at a time per instance (tree building already uses every core through
@@ -122,13 +123,13 @@ export class ModelTrainingService implements OnApplicationBootstrap, BeforeAppli
   /** The range's length in candles (from its interval) against MODEL_TRAINING_MAX_CANDLES; 400 naming `end` when over. */
   private checkCandleCap(params: TrainingParams): void {
     const cap = this.config.get<number>('MODEL_TRAINING_MAX_CANDLES') ?? DEFAULT_MAX_TRAINING_CANDLES;
-    const intervalMs = fixedIntervalMs(params.interval);
-    if (intervalMs === null) return;
+    // 1M, the one interval without a fixed length, is counted in 28-day months so the estimate never falls short.
+    const intervalMs = fixedIntervalMs(params.interval) ?? SHORTEST_MONTH_MS;
     const span = Math.floor((params.end - params.start) / intervalMs) + 1;
     if (span > cap) {
       throw ModellingError.invalid(
         'end',
-        `end: the range spans ${span} ${params.interval} candles; a training may span at most ${cap} (MODEL_TRAINING_MAX_CANDLES). Narrow start/end.`,
+        `the range spans ${span} ${params.interval} candles; a training may span at most ${cap} (MODEL_TRAINING_MAX_CANDLES). Narrow start/end.`,
         'maxCandles',
       );
     }
