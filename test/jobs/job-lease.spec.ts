@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, type DatabaseSettings } from '../../src/database/data-source-options';
-import { BackgroundJobRunner, type JobLease, JobLeaseLost, SqlJobTable } from '../../src/platform/jobs';
+import { BackgroundJobRunner, type JobHandler, type JobLease, JobLeaseLost, SqlJobTable } from '../../src/platform/jobs';
 import { freshMysqlDatabase } from '../support/test-database';
 
 // The lease SQL of src/platform/jobs on both databases the app runs on, against a scratch table with the lease columns.
@@ -28,6 +28,9 @@ describe.each<[string, () => Promise<DatabaseSettings>]>([
     }
     return ids;
   };
+  /** A runner for the scratch table as instance-a, polling only when started (pollMs far beyond the test). */
+  const scratchRunner = (handler: JobHandler, leaseMs: number): BackgroundJobRunner =>
+    new BackgroundJobRunner('scratch', table, handler, { owner: 'instance-a', leaseMs, pollMs: 60_000, maxAttempts: 3 }, new Logger('scratch jobs'));
   const row = async (id: number) =>
     (await dataSource.query<{ status: string; owner: string | null; attempts: number | string }[]>(`SELECT * FROM ${q('lease_jobs')} WHERE ${q('id')} = ?`, [id]))[0];
 
@@ -93,9 +96,7 @@ describe.each<[string, () => Promise<DatabaseSettings>]>([
         await runner.release();
       }
     };
-    const runner = new BackgroundJobRunner(
-      'scratch',
-      table,
+    const runner = scratchRunner(
       {
         run: async (lease) => {
           // Another instance takes the job over (as after an expired lease); the heartbeat must notice.
@@ -116,8 +117,7 @@ describe.each<[string, () => Promise<DatabaseSettings>]>([
           return Promise.resolve();
         },
       },
-      { owner: 'instance-a', leaseMs: 1_000, pollMs: 60_000, maxAttempts: 3 },
-      new Logger('scratch jobs'),
+      1_000,
     );
     runner.start();
     await done;
@@ -135,9 +135,7 @@ describe.each<[string, () => Promise<DatabaseSettings>]>([
     const failures: string[] = [];
     let failed!: () => void;
     const done = new Promise<void>((resolve) => (failed = resolve));
-    const runner = new BackgroundJobRunner(
-      'scratch',
-      table,
+    const runner = scratchRunner(
       {
         run: (lease) => {
           ran.push(lease.id);
@@ -151,8 +149,7 @@ describe.each<[string, () => Promise<DatabaseSettings>]>([
           return Promise.resolve();
         },
       },
-      { owner: 'instance-a', leaseMs: 60_000, pollMs: 60_000, maxAttempts: 3 },
-      new Logger('scratch jobs'),
+      60_000,
     );
     runner.start();
     await done;
