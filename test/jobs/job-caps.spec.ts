@@ -113,6 +113,15 @@ describe('caps on queued jobs (429 with Retry-After) and on the candles of a tra
     expect(await count('ingestion_jobs')).toBe(CAP);
   });
 
+  it('describes the 429 and its Retry-After header in Swagger for the three submissions', async () => {
+    const document = (await request(t.http).get('/docs-json').expect(200)).body as {
+      paths: Record<string, { post: { responses: Record<string, { headers?: Record<string, unknown> }> } }>;
+    };
+    for (const path of ['/api/models', '/api/backtests', '/api/ingestion/backfill']) {
+      expect(document.paths[path].post.responses['429']?.headers).toHaveProperty('Retry-After');
+    }
+  });
+
   it('refuses a training whose range spans more candles than MODEL_TRAINING_MAX_CANDLES with 400 naming end and the rule', async () => {
     const before = await count('models');
     const response = await request(t.http)
