@@ -1,5 +1,6 @@
 import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type BinanceInterval, fixedIntervalMs } from '../market-data/binance-interval';
+import { type BackgroundJobRunner, BackgroundJobs, type JobLease } from '../platform/jobs';
 import { DEFAULT_FEATURE_SET, hasCompleteWindow } from '../modelling/core';
 import { ModelRegistryService } from '../modelling/model-registry.service';
 import type { ModelEntity } from '../modelling/model.entity';
@@ -17,7 +18,7 @@ import { drawdownCurve } from './engine/performance-metrics';
 
 /** Candles one backtest may span (its equity curve is stored row by row). */
 export const MAX_BACKTEST_CANDLES = 500_000;
-/** A run interrupted by a restart is queued again this many times at most. */
+/** A run whose instance stopped mid-way is taken over by an instance this many times at most (MAX_ATTEMPTS starts). */
 export const MAX_ATTEMPTS = 3;
 
 /** The candles of `series` from `first` on (the whole series' length when first is -1: no candle). */
@@ -71,48 +72,48 @@ const FIELD_OF: Record<string, string> = {
 };
 
 /**
- * Runs backtests in the background, one at a time: queued → running → completed | failed. A run makes sure the
- * model has predictions for the range (the modelling predict-range path, which upserts), loads the stored candles and
- * predictions, simulates the model and three baselines through trading/core, and stores the report, equity curve and
- * trades in one transaction. On start-up, queued backtests are queued again and running ones (the process stopped
- * mid-way) are run again from scratch, up to MAX_ATTEMPTS starts: they are reproducible from stored data.
+ * Runs backtests in the background, one at a time per instance: queued → running → completed | failed. A run makes sure
+ * the model has predictions for the range (the modelling predict-range path, which upserts), loads the stored candles
+ * and predictions, simulates the model and three baselines through trading/core, and stores the report, equity curve
+ * and trades in one transaction. Backtests are claimed through the database with a lease (platform/jobs): any instance
+ * runs any queued backtest, and one whose instance stopped mid-way is run again from scratch by another instance once
+ * the lease has expired, up to MAX_ATTEMPTS starts (they are reproducible from stored data). Every write is guarded by
+ * the lease, so an instance that lost the backtest writes nothing more.
  */
 @Injectable()
 export class BacktestRunnerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(BacktestRunnerService.name);
-  private readonly queue: number[] = [];
-  private current: Promise<void> | null = null;
-  private stopping = false;
+  private readonly runner: BackgroundJobRunner;
 
   constructor(
     private readonly store: BacktestStore,
     private readonly data: BacktestDataLoader,
     private readonly models: ModelRegistryService,
     private readonly predictions: PredictionsService,
-  ) {}
+    private readonly jobs: BackgroundJobs,
+  ) {
+    this.runner = jobs.runner(
+      { kind: 'backtest', table: 'backtests', queuedStatus: 'queued', runningStatus: 'running', maxAttempts: MAX_ATTEMPTS },
+      { run: (lease) => this.execute(lease), fail: (lease, message) => this.store.markFailed(lease, message) },
+      this.logger,
+    );
+  }
 
-  async onApplicationBootstrap(): Promise<void> {
-    for (const backtest of await this.store.listByStatus(['running', 'queued'])) {
-      if (backtest.status === 'running') {
-        if (backtest.attempts >= MAX_ATTEMPTS) {
-          await this.store.markFailed(backtest.id, `interrupted ${backtest.attempts} times by a restart; submit it again`);
-          continue;
-        }
-        await this.store.requeue(backtest.id);
-        this.logger.warn(`Backtest ${backtest.id} was interrupted by a restart; running it again`);
-      }
-      this.enqueue(backtest.id);
-    }
+  onApplicationBootstrap(): void {
+    this.runner.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    await this.current;
+    await this.runner.stop();
   }
 
-  /** Checks the request (400 naming the field, 404 unknown model, 409 model not ready), records it queued, starts it. */
+  /**
+   * Checks the request (400 naming the field, 404 unknown model, 409 model not ready, 429 when JOBS_MAX_QUEUED backtests
+   * are queued or running), records it queued, starts it.
+   */
   async submit(request: BacktestRequest): Promise<BacktestEntity> {
     const model = await this.readyModel(request.model_id);
+    this.jobs.assertRoom('backtest', await this.runner.countActive());
     const intervalMs = fixedIntervalMs(model.interval as BinanceInterval);
     if (intervalMs === null) throw BacktestError.invalid('model_id', `model ${model.id} has interval ${model.interval}, which has no fixed length`);
     const span = Math.floor((request.end - request.start) / intervalMs) + 1;
@@ -157,7 +158,7 @@ export class BacktestRunnerService implements OnApplicationBootstrap, BeforeAppl
       symbolRules: symbolRulesView(defaultSymbolRules(model.symbol), KNOWN_SYMBOL_FILTERS[model.symbol] ? 'known_filters' : 'generic'),
     });
     this.logger.log(`Queued backtest ${backtest.id}: model ${model.id}, ${model.symbol} ${model.interval}, ${stored} candles`);
-    this.enqueue(backtest.id);
+    this.runner.kick();
     return backtest;
   }
 
@@ -179,38 +180,10 @@ export class BacktestRunnerService implements OnApplicationBootstrap, BeforeAppl
     return model;
   }
 
-  private enqueue(id: number): void {
-    this.queue.push(id);
-    this.pump();
-  }
-
-  private pump(): void {
-    if (this.current || this.stopping) return;
-    const id = this.queue.shift();
-    if (id === undefined) return;
-    this.current = this.run(id).finally(() => {
-      this.current = null;
-      this.pump();
-    });
-  }
-
-  private async run(id: number): Promise<void> {
-    try {
-      await this.execute(id);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.logger.warn(`Backtest ${id} failed: ${message}`);
-      try {
-        await this.store.markFailed(id, message);
-      } catch (saveError) {
-        this.logger.error(`Could not record the failure of backtest ${id}: ${saveError instanceof Error ? saveError.message : String(saveError)}`);
-      }
-    }
-  }
-
-  private async execute(id: number): Promise<void> {
+  private async execute(lease: JobLease): Promise<void> {
+    const id = lease.id;
     const backtest = await this.store.get(id);
-    await this.store.markRunning(id);
+    await this.store.markRunning(lease);
     const model = await this.readyModel(backtest.modelId);
     const intervalMs = fixedIntervalMs(model.interval as BinanceInterval);
     if (intervalMs === null) throw new Error(`interval ${model.interval} has no fixed length`);
@@ -224,14 +197,14 @@ export class BacktestRunnerService implements OnApplicationBootstrap, BeforeAppl
     const missing = missingPredictions(extended, series, signals, lookback);
     let written = 0;
     if (missing !== null) {
-      await this.store.markStage(id, 'predicting');
+      await this.store.markStage(lease, 'predicting');
       for (let from = missing.from; from <= missing.to; from += MAX_PREDICT_CANDLES * intervalMs) {
         const result = await this.predictions.predictRange(model.id, from, Math.min(missing.to, from + (MAX_PREDICT_CANDLES - 1) * intervalMs));
         written += result.written;
       }
       ({ signals, found } = await this.data.signals(model.id, series));
     }
-    await this.store.markStage(id, 'simulating');
+    await this.store.markStage(lease, 'simulating');
     const started = performance.now();
     const result = runBacktest(series, signals, {
       config: strategyConfigOf(backtest.strategy),
@@ -243,8 +216,8 @@ export class BacktestRunnerService implements OnApplicationBootstrap, BeforeAppl
     const buyAndHoldReturn = result.baselines.buy_and_hold.metrics.total_return;
     const report = (run: StrategyRun): BacktestMetrics => ({ ...run.metrics, buy_and_hold_return: buyAndHoldReturn });
     const n = series.openTime.length;
-    await this.store.markStage(id, 'saving');
-    await this.store.saveResult(id, {
+    await this.store.markStage(lease, 'saving');
+    await this.store.saveResult(lease, {
       equity: {
         time: series.openTime,
         equity: result.model.equity,

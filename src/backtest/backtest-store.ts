@@ -1,11 +1,12 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, In, Repository } from 'typeorm';
+import { DataSource, type EntityManager, Repository } from 'typeorm';
 import { IndexOutbox } from '../indexing/index-outbox';
+import type { JobLease } from '../platform/jobs';
 import { backtestRefs } from '../indexing/sources/backtests.source';
 import type { ClosedTrade } from '../trading/core';
 import type { BacktestBaselines, BacktestMetrics, BacktestSummary, StrategySettings, SymbolRulesView } from './backtest-documents';
-import { BacktestEntity, type BacktestStatus } from './backtest.entity';
+import { BacktestEntity } from './backtest.entity';
 import { BacktestError, BacktestErrorCode } from './backtest.errors';
 
 const BATCH_ROWS = 1000;
@@ -91,6 +92,8 @@ export class BacktestStore {
         baselines: null,
         error: null,
         attempts: 0,
+        owner: null,
+        leaseUntil: null,
         createdAt: Date.now(),
         startedAt: null,
         finishedAt: null,
@@ -116,25 +119,23 @@ export class BacktestStore {
     return { data: more ? rows.slice(0, filter.limit) : rows, next: more ? String(rows[filter.limit].id) : null };
   }
 
-  listByStatus(statuses: BacktestStatus[]): Promise<BacktestEntity[]> {
-    return this.backtests.find({ where: { status: In(statuses) }, order: { id: 'ASC' } });
+  /** The writes of a running backtest (platform/jobs): each is guarded by the lease and throws JobLeaseLost once the job is not ours. */
+  async markRunning(lease: JobLease): Promise<void> {
+    const result = await this.backtests.update({ id: lease.id, owner: lease.owner }, { status: 'running', stage: 'starting', startedAt: Date.now(), error: null });
+    lease.confirm(result.affected);
   }
 
-  async markRunning(id: number): Promise<void> {
-    await this.backtests.increment({ id }, 'attempts', 1);
-    await this.backtests.update({ id }, { status: 'running', stage: 'starting', startedAt: Date.now(), error: null });
+  async markStage(lease: JobLease, stage: string): Promise<void> {
+    const result = await this.backtests.update({ id: lease.id, owner: lease.owner }, { stage });
+    lease.confirm(result.affected);
   }
 
-  async markStage(id: number, stage: string): Promise<void> {
-    await this.backtests.update({ id }, { stage });
-  }
-
-  async requeue(id: number): Promise<void> {
-    await this.backtests.update({ id }, { status: 'queued', stage: 'queued again after a restart' });
-  }
-
-  async markFailed(id: number, error: string): Promise<void> {
-    await this.backtests.update({ id }, { status: 'failed', stage: 'failed', error: error.slice(0, 60_000), finishedAt: Date.now() });
+  async markFailed(lease: JobLease, error: string): Promise<void> {
+    const result = await this.backtests.update(
+      { id: lease.id, owner: lease.owner },
+      { status: 'failed', stage: 'failed', error: error.slice(0, 60_000), leaseUntil: null, finishedAt: Date.now() },
+    );
+    lease.confirm(result.affected);
   }
 
   /**
@@ -142,9 +143,14 @@ export class BacktestStore {
    * previous interrupted attempt may have left) and marks the backtest completed, all in one transaction: a reader
    * sees either no result or the whole of it. The same transaction queues the Elasticsearch references (indices
    * `backtest-trades` and `backtest-equity`, one per chunk of 2000 rows: see indexing/sources/backtests.source.ts).
+   * Nothing is written when another instance took the backtest over (JobLeaseLost): the claim is checked first, in the
+   * transaction, so the rows of a run that lost its lease never mix with those of the run that took over.
    */
-  async saveResult(id: number, result: BacktestResultRows): Promise<void> {
+  async saveResult(lease: JobLease, result: BacktestResultRows): Promise<void> {
+    const id = lease.id;
     await this.dataSource.transaction(async (manager) => {
+      const claimed = await manager.getRepository(BacktestEntity).update({ id, owner: lease.owner, status: 'running' }, { stage: 'saving' });
+      lease.confirm(claimed.affected);
       await manager.query(`DELETE FROM ${this.q('backtest_equity')} WHERE ${this.q('backtest_id')} = ?`, [id]);
       await manager.query(`DELETE FROM ${this.q('backtest_trades')} WHERE ${this.q('backtest_id')} = ?`, [id]);
       const { time, equity, buyAndHold, drawdown } = result.equity;
@@ -164,7 +170,15 @@ export class BacktestStore {
       }
       await manager.getRepository(BacktestEntity).update(
         { id },
-        { status: 'completed', stage: 'completed', metrics: result.metrics, baselines: result.baselines, summary: result.summary, finishedAt: Date.now() },
+        {
+          status: 'completed',
+          stage: 'completed',
+          metrics: result.metrics,
+          baselines: result.baselines,
+          summary: result.summary,
+          leaseUntil: null,
+          finishedAt: Date.now(),
+        },
       );
       if (this.outbox?.enabled) {
         const refs = backtestRefs(id, result.trades.length, time);

@@ -63,9 +63,16 @@ export class BacktestEntity {
   @Column({ type: 'text', name: 'error', nullable: true })
   error!: string | null;
 
-  /** Times a run started (a run interrupted by a restart is queued again, up to MAX_ATTEMPTS). */
+  /** Times an instance claimed the run (a run whose instance stopped is taken over, up to MAX_ATTEMPTS starts). */
   @Column({ type: 'int', name: 'attempts', default: 0 })
   attempts!: number;
+
+  /** The app instance running the backtest and until when its claim holds (platform/jobs); null before the first claim. */
+  @Column({ type: 'varchar', length: 100, name: 'owner', nullable: true })
+  owner!: string | null;
+
+  @Column({ type: 'bigint', name: 'lease_until', nullable: true, transformer: bigintAsNumber })
+  leaseUntil!: number | null;
 
   @Column({ type: 'bigint', name: 'created_at', transformer: bigintAsNumber })
   createdAt!: number;

@@ -10,6 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../common/api-key.guard';
+import { ApiJobQueueFull, JobQueueFullFilter } from '../platform/jobs';
 import { BacktestExceptionFilter } from './backtest.errors';
 import { BacktestRunnerService } from './backtest-runner.service';
 import { BacktestStore } from './backtest-store';
@@ -22,7 +23,7 @@ const ID_PIPE = new ParseIntPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST }
 
 @ApiTags('backtests')
 @Controller('backtests')
-@UseFilters(BacktestExceptionFilter)
+@UseFilters(BacktestExceptionFilter, JobQueueFullFilter)
 export class BacktestsController {
   constructor(
     private readonly runner: BacktestRunnerService,
@@ -46,6 +47,7 @@ export class BacktestsController {
   @ApiBadRequestResponse({ description: 'A parameter breaks its rule or the range holds too few candles; `errors` names the field' })
   @ApiNotFoundResponse({ description: 'No model with this id' })
   @ApiConflictResponse({ description: 'The model is not ready' })
+  @ApiJobQueueFull()
   async create(@Body() body: CreateBacktestBodyDto): Promise<BacktestCreatedResponse> {
     const backtest = await this.runner.submit(body);
     return { id: backtest.id, status: backtest.status };

@@ -179,6 +179,28 @@ export class Environment {
   @IsInt({ message: 'INGESTION_UNREACHABLE_BACKOFF_MAX_MS must be an integer (milliseconds)' })
   @Min(100, { message: 'INGESTION_UNREACHABLE_BACKOFF_MAX_MS must be at least 100' })
   INGESTION_UNREACHABLE_BACKOFF_MAX_MS = 300_000;
+  // --- Background jobs (src/platform/jobs): training, backtests and backfills, claimed through the database ---
+
+  /** How long a job's claim holds without a heartbeat (renewed every third of it); after that another instance may take it over. */
+  @Transform(integerOr(120_000))
+  @IsInt({ message: 'JOBS_LEASE_MS must be an integer from 1000 to 86400000 (milliseconds)' })
+  @Min(1_000, { message: 'JOBS_LEASE_MS must be an integer from 1000 to 86400000 (milliseconds)' })
+  @Max(86_400_000, { message: 'JOBS_LEASE_MS must be an integer from 1000 to 86400000 (milliseconds)' })
+  JOBS_LEASE_MS = 120_000;
+
+  /** How often an idle instance looks for queued jobs and for jobs whose lease expired. */
+  @Transform(integerOr(5_000))
+  @IsInt({ message: 'JOBS_POLL_MS must be an integer from 50 to 3600000 (milliseconds)' })
+  @Min(50, { message: 'JOBS_POLL_MS must be an integer from 50 to 3600000 (milliseconds)' })
+  @Max(3_600_000, { message: 'JOBS_POLL_MS must be an integer from 50 to 3600000 (milliseconds)' })
+  JOBS_POLL_MS = 5_000;
+
+  /** Jobs of one kind (training, backtest, backfill) queued or running at once; one more is refused with 429. */
+  @Transform(integerOr(10))
+  @IsInt({ message: 'JOBS_MAX_QUEUED must be an integer from 1 to 10000' })
+  @Min(1, { message: 'JOBS_MAX_QUEUED must be an integer from 1 to 10000' })
+  @Max(10_000, { message: 'JOBS_MAX_QUEUED must be an integer from 1 to 10000' })
+  JOBS_MAX_QUEUED = 10;
 
   // --- Modelling (src/modelling): training threads, scheduled retraining, predictions of newly closed candles ---
 
@@ -202,6 +224,13 @@ export class Environment {
   MODEL_PREDICT_CRON = process.env.NODE_ENV === 'test' ? 'off' : '20 * * * * *';
 
   /** Worker threads that build trees; unset: one per core. */
+  /** Candles one training may span, estimated from start, end and the interval (features are held in memory). */
+  @Transform(integerOr(200_000))
+  @IsInt({ message: 'MODEL_TRAINING_MAX_CANDLES must be an integer from 1000 to 10000000' })
+  @Min(1_000, { message: 'MODEL_TRAINING_MAX_CANDLES must be an integer from 1000 to 10000000' })
+  @Max(10_000_000, { message: 'MODEL_TRAINING_MAX_CANDLES must be an integer from 1000 to 10000000' })
+  MODEL_TRAINING_MAX_CANDLES = 200_000;
+
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value)))
   @IsInt({ message: 'MODEL_TRAINING_THREADS must be an integer from 1 to 64' })

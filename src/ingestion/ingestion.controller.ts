@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, NotFoundException, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, NotFoundException, Param, ParseUUIDPipe, Post, UseFilters, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -11,6 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../common/api-key.guard';
 import { toIsoUtc } from '../common/time-param';
+import { ApiJobQueueFull, BackgroundJobs, JobQueueFullFilter } from '../platform/jobs';
 import { BackfillBodyDto } from './dto/backfill.body.dto';
 import { BackfillAcceptedResponse, IngestionJobResponse, IngestionStatusResponse } from './dto/ingestion.response';
 import { IngestionLeaderService } from './ingestion-leader.service';
@@ -25,6 +26,7 @@ import { IngestionSyncService } from './sync/ingestion-sync.service';
 
 @ApiTags('ingestion')
 @Controller('ingestion')
+@UseFilters(JobQueueFullFilter)
 export class IngestionController {
   constructor(
     private readonly jobs: IngestionJobRepository,
@@ -35,6 +37,7 @@ export class IngestionController {
     private readonly governor: WeightGovernor,
     private readonly scheduler: IngestionScheduler,
     @Inject(INGESTION_SETTINGS) private readonly settings: IngestionSettings,
+    private readonly backgroundJobs: BackgroundJobs,
   ) {}
 
   @Post('backfill')
@@ -52,7 +55,9 @@ export class IngestionController {
   @ApiAcceptedResponse({ type: BackfillAcceptedResponse })
   @ApiBadRequestResponse({ description: 'A field breaks its rule; the message names it' })
   @ApiUnauthorizedResponse({ description: 'API_KEY is set and x-api-key is missing or wrong' })
+  @ApiJobQueueFull()
   async backfill(@Body() body: BackfillBodyDto): Promise<BackfillAcceptedResponse> {
+    this.backgroundJobs.assertRoom('backfill', await this.jobs.countActive());
     const job = await this.jobs.create({
       symbol: body.symbol,
       interval: body.interval,

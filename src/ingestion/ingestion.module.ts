@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { MarketDataModule } from '../market-data/market-data.module';
+import { JobsModule } from '../platform/jobs';
 import { DatabaseRetry } from './database-retry';
 import { IngestionLeaderService } from './ingestion-leader.service';
 import { IngestionLifecycle } from './ingestion-lifecycle';
@@ -22,7 +23,7 @@ import { IngestionSyncService } from './sync/ingestion-sync.service';
  * jobs (POST /api/ingestion/backfill), the scheduled sync, gap repair with known gaps, and the single-instance lock.
  */
 @Module({
-  imports: [MarketDataModule],
+  imports: [MarketDataModule, JobsModule],
   controllers: [IngestionController],
   providers: [
     { provide: INGESTION_SETTINGS, inject: [ConfigService], useFactory: readIngestionSettings },

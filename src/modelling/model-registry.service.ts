@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { ActiveModelEntity } from './active-model.entity';
 import { DEFAULT_FEATURE_SET, type LabelConfig, type SignalModel, SignalPredictor } from './core';
 import { decodeModel, encodeModel } from './model-codec';
@@ -9,6 +9,7 @@ import { ModelEntity, type ModelOrigin, type ModelStatus } from './model.entity'
 import { ModellingError, ModellingErrorCode } from './modelling.errors';
 import type { TrainingRunResult } from './training-run';
 import { IndexOutbox } from '../indexing/index-outbox';
+import type { JobLease } from '../platform/jobs';
 
 export interface NewModel {
   symbol: string;
@@ -70,6 +71,9 @@ export class ModelRegistryService {
       modelSha256: null,
       error: null,
       promotion: null,
+      owner: null,
+      leaseUntil: null,
+      attempts: 0,
       createdAt: Date.now(),
       startedAt: null,
       finishedAt: null,
@@ -88,27 +92,30 @@ export class ModelRegistryService {
     return this.models.find({ where, order: { id: 'DESC' } });
   }
 
-  listByStatus(statuses: ModelStatus[]): Promise<ModelEntity[]> {
-    return this.models.find({ where: { status: In(statuses) }, order: { id: 'ASC' } });
+  /** The writes of a training job (platform/jobs): each is guarded by the lease and throws JobLeaseLost once the job is not ours. */
+  async markTraining(lease: JobLease): Promise<void> {
+    const result = await this.models.update(
+      { id: lease.id, owner: lease.owner },
+      { status: 'training', progress: 0, stage: 'loading candles', error: null, startedAt: Date.now() },
+    );
+    lease.confirm(result.affected);
   }
 
-  async markTraining(id: number): Promise<void> {
-    await this.models.update({ id }, { status: 'training', progress: 0, stage: 'loading candles', startedAt: Date.now() });
+  async updateProgress(lease: JobLease, progress: number, stage: string): Promise<void> {
+    const result = await this.models.update({ id: lease.id, owner: lease.owner }, { progress: Math.min(1, Math.max(0, progress)), stage });
+    lease.confirm(result.affected);
   }
 
-  async updateProgress(id: number, progress: number, stage: string): Promise<void> {
-    await this.models.update({ id }, { progress: Math.min(1, Math.max(0, progress)), stage });
-  }
-
-  async markReady(id: number, result: TrainingRunResult, trainingMs: number): Promise<void> {
+  async markReady(lease: JobLease, result: TrainingRunResult, trainingMs: number): Promise<void> {
     const encoded = encodeModel(result.model);
     await this.dataSource.transaction(async (manager) => {
-      await manager.getRepository(ModelEntity).update(
-        { id },
+      const updated = await manager.getRepository(ModelEntity).update(
+        { id: lease.id, owner: lease.owner },
         {
           status: 'ready',
           progress: 1,
           stage: 'ready',
+          error: null,
           datasetSummary: result.datasetSummary,
           metrics: result.metrics,
           rocAuc: result.metrics.roc_auc,
@@ -119,16 +126,23 @@ export class ModelRegistryService {
           modelEncoding: encoded.encoding,
           modelBytes: encoded.bytes,
           modelSha256: encoded.sha256,
+          leaseUntil: null,
           finishedAt: Date.now(),
         },
       );
+      // Nothing is written (the outbox row neither) when another instance took the job over.
+      lease.confirm(updated.affected);
       // Overall, per-fold and baseline metrics go to Elasticsearch with the model (same transaction).
-      await this.outbox.enqueue(manager, 'model-metrics', [{ model_id: id }]);
+      await this.outbox.enqueue(manager, 'model-metrics', [{ model_id: lease.id }]);
     });
   }
 
-  async markFailed(id: number, error: string): Promise<void> {
-    await this.models.update({ id }, { status: 'failed', stage: 'failed', error: error.slice(0, 60_000), finishedAt: Date.now() });
+  async markFailed(lease: JobLease, error: string): Promise<void> {
+    const result = await this.models.update(
+      { id: lease.id, owner: lease.owner },
+      { status: 'failed', stage: 'failed', error: error.slice(0, 60_000), leaseUntil: null, finishedAt: Date.now() },
+    );
+    lease.confirm(result.affected);
   }
 
   async recordPromotion(id: number, promotion: PromotionRecord): Promise<void> {

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
+import type { DataSource } from 'typeorm';
+import { BackgroundJobs, type JobLease, type JobTable } from '../platform/jobs';
 import { generateSyntheticCandles, type ModelCandle } from './core';
 import type { ModelCandleLoader } from './model-candle.loader';
 import type { NewModel, ModelRegistryService } from './model-registry.service';
@@ -45,31 +47,73 @@ class FakeRegistry {
     return model ? Promise.resolve({ ...model }) : Promise.reject(new ModellingError(ModellingErrorCode.ModelNotFound, `model ${id} does not exist`));
   }
 
-  listByStatus(statuses: string[]): Promise<ModelEntity[]> {
-    return Promise.resolve([...this.models.values()].filter((model) => statuses.includes(model.status)));
+  markTraining(lease: JobLease): Promise<void> {
+    return this.set(lease, { status: 'training' });
   }
 
-  markTraining(id: number): Promise<void> {
-    return this.set(id, { status: 'training' });
+  updateProgress(lease: JobLease, fraction: number, stage: string): Promise<void> {
+    this.progress.push({ id: lease.id, fraction, stage });
+    return this.set(lease, { progress: fraction }, false);
   }
 
-  updateProgress(id: number, fraction: number, stage: string): Promise<void> {
-    this.progress.push({ id, fraction, stage });
-    return this.set(id, { progress: fraction }, false);
+  markReady(lease: JobLease, result: TrainingRunResult): Promise<void> {
+    return this.set(lease, { status: 'ready', progress: 1, metrics: result.metrics, rocAuc: result.metrics.roc_auc, accuracy: result.metrics.accuracy });
   }
 
-  markReady(id: number, result: TrainingRunResult): Promise<void> {
-    return this.set(id, { status: 'ready', progress: 1, metrics: result.metrics, rocAuc: result.metrics.roc_auc, accuracy: result.metrics.accuracy });
+  markFailed(lease: JobLease, error: string): Promise<void> {
+    return this.set(lease, { status: 'failed', error });
   }
 
-  markFailed(id: number, error: string): Promise<void> {
-    return this.set(id, { status: 'failed', error });
+  /** Like the real registry: a write by an instance that no longer owns the job changes nothing and throws. */
+  private async set(lease: JobLease, fields: Partial<ModelEntity>, log = true): Promise<void> {
+    await Promise.resolve();
+    const model = this.models.get(lease.id)!;
+    lease.confirm(model.owner === lease.owner ? 1 : 0);
+    Object.assign(model, fields);
+    if (log && fields.status) this.events.push(`${lease.id} ${fields.status}`);
+  }
+}
+
+/** The lease columns of the fake registry's models, with the semantics of SqlJobTable (which the e2e specs run). */
+class FakeJobTable implements JobTable {
+  constructor(private readonly registry: FakeRegistry) {}
+
+  claimable(limit: number): Promise<number[]> {
+    const free = [...this.registry.models.values()].filter(
+      (model) => model.status === 'queued' || (model.status === 'training' && (model.leaseUntil ?? 0) < Date.now()),
+    );
+    return Promise.resolve(free.map((model) => model.id).slice(0, limit));
   }
 
-  private set(id: number, fields: Partial<ModelEntity>, log = true): Promise<void> {
-    Object.assign(this.models.get(id)!, fields);
-    if (log && fields.status) this.events.push(`${id} ${fields.status}`);
-    return Promise.resolve();
+  async claim(id: number, owner: string, leaseMs: number): Promise<number | null> {
+    if (!(await this.claimable(Infinity)).includes(id)) return null;
+    const model = this.registry.models.get(id)!;
+    Object.assign(model, { status: 'training', owner, leaseUntil: Date.now() + leaseMs, attempts: (model.attempts ?? 0) + 1 });
+    return model.attempts;
+  }
+
+  renew(id: number, owner: string, leaseMs: number): Promise<boolean> {
+    const model = this.registry.models.get(id)!;
+    if (model.owner !== owner || model.status !== 'training') return Promise.resolve(false);
+    model.leaseUntil = Date.now() + leaseMs;
+    return Promise.resolve(true);
+  }
+
+  countActive(): Promise<number> {
+    return Promise.resolve([...this.registry.models.values()].filter((model) => model.status === 'queued' || model.status === 'training').length);
+  }
+}
+
+class FakeJobs extends BackgroundJobs {
+  constructor(
+    private readonly registry: FakeRegistry,
+    config: ConfigService,
+  ) {
+    super(undefined as unknown as DataSource, config);
+  }
+
+  protected override table(): JobTable {
+    return new FakeJobTable(this.registry);
   }
 }
 
@@ -80,7 +124,7 @@ function setUp(candles: ModelCandle[]) {
     load: (_s: string, _i: string, from: number, to: number) => Promise.resolve(candles.filter((c) => c.openTime >= from && c.openTime <= to)),
   } as unknown as ModelCandleLoader;
   const config = { get: (key: string) => (key === 'MODEL_TRAINING_THREADS' ? 1 : undefined) } as unknown as ConfigService;
-  const service = new ModelTrainingService(registry as unknown as ModelRegistryService, loader, config);
+  const service = new ModelTrainingService(registry as unknown as ModelRegistryService, loader, config, new FakeJobs(registry, config));
   return { service, registry };
 }
 
@@ -147,19 +191,23 @@ describe('ModelTrainingService', () => {
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatch(/^too little data: 1200 candles gave \d+ labelled rows \(dropped: \d+ without a complete 100-candle look-back, .*\); 5 folds need at least 600 rows$/);
     expect((await service.whenFinished(second.id)).status).toBe('failed');
-    expect(registry.events).toEqual(['1 queued', '1 training', '2 queued', '1 failed', '2 training', '2 failed']);
+    // One job at a time: the second starts only after the first failed (submissions interleave with the first claim).
+    expect(registry.events.filter((event) => !event.endsWith('queued'))).toEqual(['1 training', '1 failed', '2 training', '2 failed']);
   }, 30_000);
 
-  it('on start-up queues models left queued again and fails those left training', async () => {
+  it('on start-up runs models left queued and takes over those whose lease expired, never one a live instance holds', async () => {
     const { service, registry } = setUp(candles);
     const queued = await registry.create({ ...newModel(), origin: 'api' });
     const interrupted = await registry.create({ ...newModel(), origin: 'api' });
-    await registry.markTraining(interrupted.id);
-    await service.onApplicationBootstrap();
-    expect(await service.whenFinished(queued.id)).toMatchObject({ status: 'ready' });
-    expect(registry.models.get(interrupted.id)).toMatchObject({ status: 'failed', error: expect.stringContaining('interrupted') as string });
+    Object.assign(registry.models.get(interrupted.id)!, { status: 'training', owner: 'dead-instance', leaseUntil: Date.now() - 1, attempts: 1 });
+    const live = await registry.create({ ...newModel(), origin: 'api' });
+    Object.assign(registry.models.get(live.id)!, { status: 'training', owner: 'live-instance', leaseUntil: Date.now() + 3_600_000, attempts: 1 });
+    service.onApplicationBootstrap();
+    expect(await service.whenFinished(queued.id)).toMatchObject({ status: 'ready', error: null });
+    expect(await service.whenFinished(interrupted.id)).toMatchObject({ status: 'ready', error: null, attempts: 2 });
+    expect(registry.models.get(live.id)).toMatchObject({ status: 'training', owner: 'live-instance', attempts: 1 });
     await service.beforeApplicationShutdown();
-  }, 30_000);
+  }, 60_000);
 });
 
 function newModel(): Omit<NewModel, 'origin'> {

@@ -103,6 +103,17 @@ export class ModelEntity {
   @Column({ type: 'text', name: 'promotion', nullable: true, transformer: jsonText })
   promotion!: PromotionRecord | null;
 
+  /** The app instance running the job and until when its claim holds (platform/jobs); null before the first claim. */
+  @Column({ type: 'varchar', length: 100, name: 'owner', nullable: true })
+  owner!: string | null;
+
+  @Column({ type: 'bigint', name: 'lease_until', nullable: true, transformer: bigintAsNumber })
+  leaseUntil!: number | null;
+
+  /** Times an instance claimed the job (more than 1 when a run was interrupted). */
+  @Column({ type: 'int', name: 'attempts', default: 0 })
+  attempts!: number;
+
   @Column({ type: 'bigint', name: 'created_at', transformer: bigintAsNumber })
   createdAt!: number;
 

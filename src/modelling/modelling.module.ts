@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MarketDataModule } from '../market-data/market-data.module';
+import { JobsModule } from '../platform/jobs';
 import { ActiveModelEntity } from './active-model.entity';
 import { ModelCandleLoader } from './model-candle.loader';
 import { ModelRegistryService } from './model-registry.service';
@@ -18,7 +19,7 @@ import { PredictionsService } from './predictions.service';
  * predictions (PredictionsService.predictLatest is the hook for newly closed candles) and scheduled retraining.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([ModelEntity, ActiveModelEntity, PredictionEntity]), MarketDataModule],
+  imports: [TypeOrmModule.forFeature([ModelEntity, ActiveModelEntity, PredictionEntity]), MarketDataModule, JobsModule],
   controllers: [ModelsController, PredictionsController],
   providers: [ModelCandleLoader, ModelRegistryService, ModelTrainingService, PredictionsService, ModelRetrainService, ModellingScheduler],
   exports: [ModelRegistryService, ModelTrainingService, PredictionsService, ModelRetrainService],

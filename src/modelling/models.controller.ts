@@ -10,6 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../common/api-key.guard';
+import { ApiJobQueueFull, JobQueueFullFilter } from '../platform/jobs';
 import { CreateModelBodyDto } from './dto/create-model.body.dto';
 import { ListModelsQueryDto } from './dto/model-query.dto';
 import { ModelCreatedResponse, ModelResponse, ModelSummaryResponse } from './dto/model.response';
@@ -27,7 +28,7 @@ const ID_PIPE = new ParseIntPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST }
 
 @ApiTags('models')
 @Controller('models')
-@UseFilters(ModellingExceptionFilter)
+@UseFilters(ModellingExceptionFilter, JobQueueFullFilter)
 export class ModelsController {
   constructor(
     private readonly registry: ModelRegistryService,
@@ -50,7 +51,10 @@ export class ModelsController {
       'Poll GET /api/models/:id for status and progress. Same seed + data + parameters give the same metrics and model bytes.',
   })
   @ApiAcceptedResponse({ type: ModelCreatedResponse })
-  @ApiBadRequestResponse({ description: 'A parameter breaks its rule, or the range holds too few candles; `errors` names the field and what is missing' })
+  @ApiBadRequestResponse({
+    description: 'A parameter breaks its rule, the range holds too few candles, or spans more than MODEL_TRAINING_MAX_CANDLES; `errors` names the field and the rule',
+  })
+  @ApiJobQueueFull()
   async create(@Body() body: CreateModelBodyDto): Promise<ModelCreatedResponse> {
     const model = await this.training.submit(resolveTrainingParams(body), 'api');
     return { id: model.id, status: model.status };

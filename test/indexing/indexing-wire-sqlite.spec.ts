@@ -1,12 +1,14 @@
 import type { Client } from '@elastic/elasticsearch';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import { BacktestEntity } from '../../src/backtest/backtest.entity';
 import { BacktestStore, type BacktestResultRows } from '../../src/backtest/backtest-store';
 import { IndexingDrainer } from '../../src/indexing/indexing-drainer.service';
 import { BACKTEST_REF_ROWS } from '../../src/indexing/sources/backtests.source';
 import { TRADING_EQUITY_SOURCE } from '../../src/indexing/sources/trading.source';
 import type { IndexDocument } from '../../src/indexing/index-source';
 import { DEFAULT_LABEL_CONFIG } from '../../src/modelling/core';
+import { JobLease } from '../../src/platform/jobs';
 import { ModelRegistryService } from '../../src/modelling/model-registry.service';
 import type { ClosedTrade } from '../../src/trading/core';
 import { TradingStore } from '../../src/trading/trading.store';
@@ -64,7 +66,9 @@ describe('Backtest and trading sources on SQLite: chunked references, bounded ba
       quantity: '0.12345678', quantityNumber: 0.12345678, pnl: 0.1 * k, returnPct: 0.001 * k, fees: 0.02, exitReason: k === 2 ? 'end_of_data' : 'signal', candlesHeld: 5,
     }));
     const result = { equity: { time, equity, buyAndHold, drawdown }, trades, metrics: {}, baselines: {}, summary: {} } as unknown as BacktestResultRows;
-    await store.saveResult(backtest.id, result);
+    // Held by this spec as a job of its own (platform/jobs lease), so the app's backtest runner leaves it alone.
+    await t.app.get(DataSource).getRepository(BacktestEntity).update({ id: backtest.id }, { status: 'running', owner: 'indexing-spec', leaseUntil: Date.now() + 3_600_000 });
+    await store.saveResult(new JobLease(backtest.id, 'indexing-spec', 1), result);
 
     const db = t.app.get(DataSource);
     const refs = (await db.query<{ ref: string }[]>(`SELECT "ref" FROM "index_outbox" WHERE "source" = 'backtest-equity' ORDER BY "id"`)).map((row) => JSON.parse(row.ref) as { from_time: number; to_time: number });

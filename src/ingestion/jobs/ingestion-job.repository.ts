@@ -117,6 +117,13 @@ export class IngestionJobRepository {
     return rows[0] ? toJob(rows[0]) : null;
   }
 
+  /** Jobs queued or running (the JOBS_MAX_QUEUED cap counts them). */
+  async countActive(): Promise<number> {
+    const q = this.quote;
+    const [row] = await this.dataSource.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${q('ingestion_jobs')} WHERE ${q('state')} IN ('queued', 'running')`);
+    return Number(row.n);
+  }
+
   async list(limit: number): Promise<IngestionJob[]> {
     const q = this.quote;
     const rows = await this.dataSource.query<JobRow[]>(
