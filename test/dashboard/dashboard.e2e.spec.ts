@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { LIVE_CONFIRMATION } from '../../src/config/environment';
 import { TradingEngine } from '../../src/trading/trading-engine.service';
 import { readCandlesCsv, startFakeBinance } from '../fake-binance/fake-binance-server';
@@ -76,6 +77,7 @@ interface BacktestBody {
   status: string;
   error: string | null;
   metrics: { total_return: number; buy_and_hold_return: number; max_drawdown: number; trades: number };
+  summary?: { overlaps_training: boolean } | null;
 }
 
 interface Prediction {
@@ -459,6 +461,48 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
     await page.screenshot({ path: artifactPath('dashboard-btcusdt-1h-paper-with-equity.png') });
     expect(problems.list).toEqual([]);
     await page.close();
+  });
+
+  it('prefers the newest out-of-sample backtest, and labels an in-sample one IN-SAMPLE when it is all there is', async () => {
+    const listed = async () => ((await request(t.http).get('/api/backtests').query({ symbol: 'BTCUSDT', interval: '1h' }).expect(200)).body as { data: BacktestBody[] }).data;
+    const outOfSample = (await listed()).find((b) => b.status === 'completed');
+    expect(outOfSample?.summary?.overlaps_training).toBe(false);
+    // A newer backtest inside the model's training range (December 2023): in-sample.
+    const created = await request(t.http)
+      .post('/api/backtests')
+      .set('x-api-key', API_KEY)
+      .send({ model_id: model.id, start: '2023-12-01T00:00:00Z', end: '2023-12-31T23:00:00Z' })
+      .expect(202);
+    const inSampleId = (created.body as { id: number }).id;
+    for (const deadline = Date.now() + 60_000; ; ) {
+      const status = ((await request(t.http).get(`/api/backtests/${inSampleId}`).expect(200)).body as BacktestBody).status;
+      if (status === 'completed') break;
+      if (status === 'failed' || Date.now() > deadline) throw new Error(`in-sample backtest ${status}`);
+      await new Promise((done) => setTimeout(done, 200));
+    }
+    expect((await listed())[0]).toMatchObject({ id: inSampleId, summary: expect.objectContaining({ overlaps_training: true }) as unknown });
+
+    let page = await openPage();
+    await waitForLoads(page.page, 1);
+    expect((await readHook(page.page)).equity.backtest?.id).toBe(outOfSample?.id);
+    expect(await page.page.textContent('#backtest-summary')).toMatch(new RegExp(`^#${outOfSample?.id} · `));
+    await page.page.close();
+
+    // Hide the out-of-sample one for a moment: the in-sample backtest is shown, and says so before anything else.
+    const db = t.app.get(DataSource);
+    await db.query('UPDATE backtests SET status = ? WHERE id = ?', ['failed', outOfSample?.id]);
+    try {
+      page = await openPage();
+      await waitForLoads(page.page, 1);
+      expect((await readHook(page.page)).equity.backtest?.id).toBe(inSampleId);
+      expect(await page.page.textContent('#backtest-summary')).toMatch(new RegExp(`^IN-SAMPLE \\(overlaps the model's training data: not a test of the model\\) · #${inSampleId} · `));
+      expect(await page.page.getAttribute('#backtest-summary', 'class')).toBe('warn');
+      await page.page.screenshot({ path: artifactPath('dashboard-in-sample-backtest.png') });
+      expect(page.problems.list).toEqual([]);
+      await page.page.close();
+    } finally {
+      await db.query('UPDATE backtests SET status = ? WHERE id = ?', ['completed', outOfSample?.id]);
+    }
   });
 
   it('runs live (TRADING_MODE=live + TRADING_LIVE_CONFIRM) against the fake Binance: LIVE banner, live equity only, indexing on', async () => {

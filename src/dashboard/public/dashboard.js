@@ -524,7 +524,10 @@ const equity = {};
 async function loadBacktest() {
   if (!state.sources.sources.backtests) return { message: 'No backtest yet: backtests are not available in this build.' };
   const list = await getJson('/backtests', { symbol: state.symbol, interval: state.interval, limit: 20 }, { allowMissing: true });
-  const latest = list?.data?.find((b) => b.status === 'completed');
+  // The newest out-of-sample backtest: an in-sample one (its range overlaps the model's training data) measures how
+  // well the model remembers, not how it would have traded, so it is shown only when there is nothing else (labelled).
+  const completed = (list?.data ?? []).filter((b) => b.status === 'completed');
+  const latest = completed.find((b) => b.summary?.overlaps_training === false) ?? completed[0];
   if (!latest) return { message: [`No backtest yet for ${state.symbol} ${state.interval}. Run one with `, el('code', {}, 'POST /api/backtests'), '.'] };
   const [detail, curve] = await Promise.all([
     getJson(`/backtests/${latest.id}`, {}, { allowMissing: true }),
@@ -565,7 +568,10 @@ function renderBacktest(result) {
   hook.equity.backtest = { id: result.backtest.id, ...drawnSummary(points, hold) };
   const b = result.backtest;
   const metrics = b.metrics ?? {};
+  const inSample = b.summary?.overlaps_training === true;
+  $('backtest-summary').className = inSample ? 'warn' : 'muted';
   $('backtest-summary').textContent =
+    (inSample ? 'IN-SAMPLE (overlaps the model\'s training data: not a test of the model) · ' : '') +
     `#${b.id} · ${utc(Number(b.start))} → ${utc(Number(b.end))} · return ${percent(metrics.total_return)} vs buy & hold ${percent(metrics.buy_and_hold_return)}` +
     ` · max DD ${percent(metrics.max_drawdown)} · ${metrics.trades ?? '—'} trades${result.truncated ? ' · first 10 000 points' : ''}`;
 }
