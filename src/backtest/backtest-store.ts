@@ -190,19 +190,28 @@ export class BacktestStore {
 
   /** Oldest first; `next` is the time to pass as `cursor`. */
   async equityPage(id: number, limit: number, cursor?: string): Promise<{ data: EquityRow[]; next: string | null }> {
+    const page = await this.equityRows(id, cursor === undefined ? 0 : Number(cursor), limit + 1);
+    const more = page.length > limit;
+    return { data: more ? page.slice(0, limit) : page, next: more ? String(page[limit].time) : null };
+  }
+
+  /** The whole curve, oldest first (for a thinned whole-curve view). */
+  equityCurve(id: number): Promise<EquityRow[]> {
+    return this.equityRows(id, 0, null);
+  }
+
+  private async equityRows(id: number, from: number, limit: number | null): Promise<EquityRow[]> {
     const rows = await this.dataSource.query<Record<string, number | string>[]>(
       `SELECT ${this.q('time')}, ${this.q('equity')}, ${this.q('buy_and_hold_equity')}, ${this.q('drawdown')} FROM ${this.q('backtest_equity')} ` +
-        `WHERE ${this.q('backtest_id')} = ? AND ${this.q('time')} >= ? ORDER BY ${this.q('time')} ASC LIMIT ?`,
-      [id, cursor === undefined ? 0 : Number(cursor), limit + 1],
+        `WHERE ${this.q('backtest_id')} = ? AND ${this.q('time')} >= ? ORDER BY ${this.q('time')} ASC${limit === null ? '' : ' LIMIT ?'}`,
+      limit === null ? [id, from] : [id, from, limit],
     );
-    const page = rows.map((row) => ({
+    return rows.map((row) => ({
       time: Number(row.time),
       equity: Number(row.equity),
       buy_and_hold_equity: Number(row.buy_and_hold_equity),
       drawdown: Number(row.drawdown),
     }));
-    const more = page.length > limit;
-    return { data: more ? page.slice(0, limit) : page, next: more ? String(page[limit].time) : null };
   }
 
   /** In order of entry; `next` is the sequence number to pass as `cursor`. */

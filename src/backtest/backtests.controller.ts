@@ -9,13 +9,14 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
+import { downsampleMinMax } from '../common/downsample';
 import { ApiKeyGuard } from '../common/api-key.guard';
 import { ApiJobQueueFull, JobQueueFullFilter } from '../platform/jobs';
 import { BacktestExceptionFilter } from './backtest.errors';
 import { BacktestRunnerService } from './backtest-runner.service';
 import { BacktestStore } from './backtest-store';
 import { backtestView, equityView, tradeView } from './backtest-view';
-import { ListBacktestsQueryDto, PageQueryDto } from './dto/backtest-query.dto';
+import { EquityQueryDto, ListBacktestsQueryDto, PageQueryDto } from './dto/backtest-query.dto';
 import { BacktestCreatedResponse, BacktestPageResponse, BacktestResponse, EquityPageResponse, TradePageResponse } from './dto/backtest.response';
 import { CreateBacktestBodyDto } from './dto/create-backtest.body.dto';
 
@@ -73,8 +74,13 @@ export class BacktestsController {
   @ApiOperation({ summary: "Equity curve, one point per candle (valued at its close), oldest first, with buy-and-hold's and the drawdown" })
   @ApiOkResponse({ type: EquityPageResponse })
   @ApiNotFoundResponse({ description: 'No backtest with this id' })
-  async equity(@Param('id', ID_PIPE) id: number, @Query() query: PageQueryDto): Promise<EquityPageResponse> {
+  async equity(@Param('id', ID_PIPE) id: number, @Query() query: EquityQueryDto): Promise<EquityPageResponse> {
     await this.store.get(id);
+    if (query.max_points !== undefined) {
+      const rows = await this.store.equityCurve(id);
+      const drawn = downsampleMinMax(rows, query.max_points, (row) => row.equity);
+      return { data: drawn.map(equityView), next: null, total_points: rows.length, downsampled: drawn.length < rows.length };
+    }
     const page = await this.store.equityPage(id, query.limit, query.cursor);
     return { data: page.data.map(equityView), next: page.next };
   }

@@ -1,6 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { downsampleMinMax } from '../common/downsample';
+import { badField } from '../common/validation';
+import type { TradingEquityQueryDto } from './dto/trading-query.dto';
 import type {
   EquityPageResponse,
+  EquityPointResponse,
   FillPageResponse,
   OrderPageResponse,
   OrderResponse,
@@ -10,7 +14,7 @@ import type {
 import { KlineRepository } from '../market-data/kline.repository';
 import { phaseOf } from './core';
 import { decodeState } from './strategy-state-codec';
-import type { TradingFillEntity, TradingOrderEntity } from './trading.entities';
+import type { TradingEquityEntity, TradingFillEntity, TradingOrderEntity } from './trading.entities';
 import { TRADING_SETTINGS, type TradingSettings } from './trading.settings';
 import { TradingStore } from './trading.store';
 
@@ -100,21 +104,30 @@ export class TradingQueryService {
     return { data: page.data.map(fillView), next: page.next };
   }
 
-  async equity(query: { symbol?: string; start?: number; end?: number; limit: number; cursor?: string }): Promise<EquityPageResponse> {
+  async equity(query: TradingEquityQueryDto): Promise<EquityPageResponse> {
+    if (query.max_points !== undefined) {
+      if (query.symbol === undefined || query.interval === undefined) {
+        throw badField('max_points', 'needs symbol and interval', 'max_points thins one curve: give symbol and interval too');
+      }
+      const rows = await this.store.equityCurve(this.settings.mode, query.symbol, query.interval, query.start, query.end);
+      const drawn = downsampleMinMax(rows, query.max_points, (row) => row.equity);
+      return { data: drawn.map(equityPointView), next: null, total_points: rows.length, downsampled: drawn.length < rows.length };
+    }
     const page = await this.store.listEquity(this.settings.mode, query);
-    return {
-      data: page.data.map((row) => ({
-        time: row.time,
-        time_parsed: iso(row.time),
-        symbol: row.symbol,
-        interval: row.interval,
-        equity: row.equity,
-        cash: row.cash,
-        position_value: row.positionValue,
-      })),
-      next: page.next,
-    };
+    return { data: page.data.map(equityPointView), next: page.next };
   }
+}
+
+function equityPointView(row: TradingEquityEntity): EquityPointResponse {
+  return {
+    time: row.time,
+    time_parsed: iso(row.time),
+    symbol: row.symbol,
+    interval: row.interval,
+    equity: row.equity,
+    cash: row.cash,
+    position_value: row.positionValue,
+  };
 }
 
 export function orderView(row: TradingOrderEntity): OrderResponse {

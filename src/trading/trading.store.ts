@@ -201,9 +201,20 @@ export class TradingStore {
   }
 
   /** Oldest first; `cursor` is `<time>-<symbol>-<interval>` of the first row of the next page. */
+  /** Every equity point of one account in [start, end], oldest first (for a thinned whole-curve view). */
+  async equityCurve(mode: TradingMode, symbol: string, interval: string, start?: number, end?: number): Promise<TradingEquityEntity[]> {
+    return this.dataSource
+      .getRepository(TradingEquityEntity)
+      .createQueryBuilder('e')
+      .where('e.mode = :mode AND e.symbol = :symbol AND e.interval = :interval', { mode, symbol, interval })
+      .andWhere('e.time >= :start AND e.time <= :end', { start: start ?? 0, end: end ?? Number.MAX_SAFE_INTEGER })
+      .orderBy('e.time', 'ASC')
+      .getMany();
+  }
+
   async listEquity(
     mode: TradingMode,
-    query: { symbol?: string; start?: number; end?: number; limit: number; cursor?: string },
+    query: { symbol?: string; interval?: string; start?: number; end?: number; limit: number; cursor?: string },
   ): Promise<Page<TradingEquityEntity>> {
     const builder = this.dataSource
       .getRepository(TradingEquityEntity)
@@ -211,6 +222,7 @@ export class TradingStore {
       .where('e.mode = :mode', { mode })
       .andWhere('e.time >= :start AND e.time <= :end', { start: query.start ?? 0, end: query.end ?? Number.MAX_SAFE_INTEGER });
     if (query.symbol !== undefined) builder.andWhere('e.symbol = :symbol', { symbol: query.symbol });
+    if (query.interval !== undefined) builder.andWhere('e.interval = :interval', { interval: query.interval });
     if (query.cursor !== undefined) {
       const [time, symbol, interval] = query.cursor.split('-');
       builder.andWhere(

@@ -144,11 +144,11 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
     }
   });
 
-  async function openPage(beforeNavigation?: (page: Page) => void): Promise<{ page: Page; problems: { list: string[] } }> {
+  async function openPage(beforeNavigation?: (page: Page) => void, path = '/'): Promise<{ page: Page; problems: { list: string[] } }> {
     const page = await browser.newPage({ viewport: VIEWPORT });
     const problems = watchProblems(page);
     beforeNavigation?.(page);
-    await page.goto(`${base}/`);
+    await page.goto(`${base}${path}`);
     return { page, problems };
   }
 
@@ -502,6 +502,59 @@ describe('Dashboard page in headless Chromium against the app on loopback (Maria
       await page.page.close();
     } finally {
       await db.query('UPDATE backtests SET status = ? WHERE id = ?', ['completed', outOfSample?.id]);
+    }
+  });
+
+  it('draws an equity curve longer than the card holds thinned over its whole length, newest point included, and says so', async () => {
+    // 12 000 hourly paper equity points for COPYUSDT ending at the newest close, with one deep trough in the middle:
+    // the card asks for at most 10 000 (max_points) and must neither stop at the oldest ones nor lose the trough.
+    const db = t.app.get(DataSource);
+    const total = 12_000;
+    const lastTime = YEAR_TO + HOUR_MS;
+    const points = Array.from({ length: total }, (_, index) => ({ time: lastTime - (total - 1 - index) * HOUR_MS, equity: 10_000 + index / 10 }));
+    points[6_001].equity = 2_500;
+    for (let from = 0; from < total; from += 1000) {
+      const chunk = points.slice(from, from + 1000);
+      await db.query(
+        `INSERT INTO trading_equity (mode, symbol, \`interval\`, time, equity, cash, position_value) VALUES ${chunk.map(() => "('paper', 'COPYUSDT', '1h', ?, ?, ?, 0)").join(', ')}`,
+        chunk.flatMap((point) => [point.time, point.equity, point.equity]),
+      );
+    }
+    try {
+      const { page, problems } = await openPage(undefined, '/?symbol=COPYUSDT&interval=1h');
+      await waitForLoads(page, 1);
+      await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__opaDashboard.equity.trading !== null);
+      const drawn = (await readHook(page)).equity.trading;
+      expect(drawn?.points).toBeLessThanOrEqual(10_000);
+      expect(drawn?.points).toBeGreaterThan(9_000);
+      expect(drawn).toMatchObject({ firstTime: points[0].time, lastTime, lastValue: points[total - 1].equity });
+      expect(await page.textContent('#trading-summary')).toMatch(/ · [\d,]+ of 12,000 points drawn \(every peak and trough kept\)$/);
+      const thinned = (await request(t.http).get('/api/trading/equity').query({ symbol: 'COPYUSDT', interval: '1h', max_points: 10_000 }).expect(200)).body as {
+        data: Array<{ equity: number }>;
+        total_points: number;
+        downsampled: boolean;
+      };
+      expect([thinned.total_points, thinned.downsampled, Math.min(...thinned.data.map((point) => point.equity))]).toEqual([total, true, 2_500]);
+      // The same on a backtest's curve: 4 416 points thinned to at most 100, its lowest and highest equity kept.
+      const backtest = ((await request(t.http).get('/api/backtests').query({ symbol: 'BTCUSDT', interval: '1h' }).expect(200)).body as { data: BacktestBody[] }).data.find(
+        (b) => b.summary?.overlaps_training === false,
+      );
+      const full = await allPages<EquityRow>(t, `/api/backtests/${backtest?.id}/equity`);
+      const small = (await request(t.http).get(`/api/backtests/${backtest?.id}/equity`).query({ max_points: 100 }).expect(200)).body as {
+        data: EquityRow[];
+        next: string | null;
+        total_points: number;
+        downsampled: boolean;
+      };
+      expect([small.data.length <= 100, small.next, small.total_points, small.downsampled]).toEqual([true, null, full.length, true]);
+      const equities = (rows: EquityRow[]) => rows.map((row) => row.equity);
+      expect([Math.min(...equities(small.data)), Math.max(...equities(small.data))]).toEqual([Math.min(...equities(full)), Math.max(...equities(full))]);
+      expect([small.data[0].time, small.data[small.data.length - 1].time]).toEqual([full[0].time, full[full.length - 1].time]);
+      await page.screenshot({ path: artifactPath('dashboard-long-equity-thinned.png') });
+      expect(problems.list).toEqual([]);
+      await page.close();
+    } finally {
+      await db.query("DELETE FROM trading_equity WHERE mode = 'paper' AND symbol = 'COPYUSDT'");
     }
   });
 

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { BINANCE_INTERVALS } from '../../market-data/binance-interval';
 import { SYMBOL_PATTERN } from '../../market-data/kline-record';
+import { MaxPointsParam } from '../../common/max-points.param';
 
 export const MAX_PAGE_ROWS = 1000;
 const LIMIT_MESSAGE = `limit must be an integer from 1 to ${MAX_PAGE_ROWS}`;
@@ -21,6 +22,11 @@ export class PageQueryDto {
   @IsOptional()
   @Matches(/^\d{1,16}$/, { message: 'cursor must be the `next` value of a previous page' })
   cursor?: string;
+}
+
+export class EquityQueryDto extends PageQueryDto {
+  @MaxPointsParam('equity curve')
+  max_points?: number;
 }
 
 export class ListBacktestsQueryDto extends PageQueryDto {

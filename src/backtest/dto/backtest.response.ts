@@ -98,6 +98,10 @@ export class EquityPointResponse {
 export class EquityPageResponse {
   @ApiProperty({ type: [EquityPointResponse] }) data!: EquityPointResponse[];
   @ApiProperty({ nullable: true, type: String }) next!: string | null;
+  @ApiPropertyOptional({ example: 7778, description: 'With max_points: how many points the curve has (data holds at most max_points of them)' })
+  total_points?: number;
+  @ApiPropertyOptional({ example: false, description: 'With max_points: true when data is thinned (total_points > max_points)' })
+  downsampled?: boolean;
 }
 
 export class TradeResponse {

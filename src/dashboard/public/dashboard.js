@@ -17,7 +17,11 @@ import { ago, count, el, facts, INTERVAL_MS, metric, money, percent, pricePrecis
 const PAGE = 1000;
 /** Load an older page when fewer than this many candles are left of the visible range. */
 const PRELOAD_MARGIN = 150;
-const MAX_EQUITY_PAGES = 10;
+/**
+ * Equity cards ask for the whole curve in one answer of at most this many points (max_points): longer curves come
+ * back thinned by the server with every peak and trough kept, and the card says so. Never only the oldest part.
+ */
+const MAX_EQUITY_POINTS = 10000;
 const REFRESH_MS = 60_000;
 const COLORS = { up: '#26a69a', down: '#ef5350', prob: '#f5a623', equity: '#4c9aff', hold: '#8592a6', grid: '#1f2835', text: '#aab4c3' };
 
@@ -531,10 +535,10 @@ async function loadBacktest() {
   if (!latest) return { message: [`No backtest yet for ${state.symbol} ${state.interval}. Run one with `, el('code', {}, 'POST /api/backtests'), '.'] };
   const [detail, curve] = await Promise.all([
     getJson(`/backtests/${latest.id}`, {}, { allowMissing: true }),
-    getAllPages(`/backtests/${latest.id}/equity`, { limit: 1000 }, { maxPages: MAX_EQUITY_PAGES, allowMissing: true }),
+    getJson(`/backtests/${latest.id}/equity`, { max_points: MAX_EQUITY_POINTS }, { allowMissing: true }),
   ]);
-  if (!curve.rows || curve.rows.length === 0) return { message: `Backtest #${latest.id} has no equity curve.` };
-  return { backtest: detail ?? latest, rows: curve.rows, truncated: curve.truncated };
+  if (!curve?.data || curve.data.length === 0) return { message: `Backtest #${latest.id} has no equity curve.` };
+  return { backtest: detail ?? latest, rows: curve.data, thinned: thinnedNote(curve) };
 }
 
 /**
@@ -557,6 +561,11 @@ function equityCard(name, strategyTitle, message) {
   return equity[name];
 }
 
+/** What the summary line says when the server thinned the curve to MAX_EQUITY_POINTS (empty when it did not). */
+function thinnedNote(curve) {
+  return curve.downsampled ? ` · ${count(curve.data.length)} of ${count(curve.total_points)} points drawn (every peak and trough kept)` : '';
+}
+
 function renderBacktest(result) {
   const card = equityCard('backtest', 'strategy', result.message);
   if (!card) return;
@@ -573,21 +582,20 @@ function renderBacktest(result) {
   $('backtest-summary').textContent =
     (inSample ? 'IN-SAMPLE (overlaps the model\'s training data: not a test of the model) · ' : '') +
     `#${b.id} · ${utc(Number(b.start))} → ${utc(Number(b.end))} · return ${percent(metrics.total_return)} vs buy & hold ${percent(metrics.buy_and_hold_return)}` +
-    ` · max DD ${percent(metrics.max_drawdown)} · ${metrics.trades ?? '—'} trades${result.truncated ? ' · first 10 000 points' : ''}`;
+    ` · max DD ${percent(metrics.max_drawdown)} · ${metrics.trades ?? '—'} trades${result.thinned}`;
 }
 
 async function loadTrading() {
   if (!state.sources.sources.trading) return { status: null, message: 'No trading yet: trading is not available in this build.' };
   const [status, curve] = await Promise.all([
     getJson('/trading/status', {}, { allowMissing: true }),
-    getAllPages('/trading/equity', { symbol: state.symbol, limit: 1000 }, { maxPages: MAX_EQUITY_PAGES, allowMissing: true }),
+    getJson('/trading/equity', { symbol: state.symbol, interval: state.interval, max_points: MAX_EQUITY_POINTS }, { allowMissing: true }),
   ]);
-  // The equity of every account of the symbol comes back; keep this interval's (rows carry their interval).
-  const rows = (curve.rows ?? []).filter((row) => row.interval === undefined || row.interval === state.interval);
+  const rows = curve?.data ?? [];
   if (rows.length === 0) {
     return { status, message: `No ${status?.mode === 'live' ? 'live' : 'paper'} trading yet for ${state.symbol} ${state.interval}.` };
   }
-  return { status, rows, truncated: curve.truncated };
+  return { status, rows, thinned: thinnedNote(curve) };
 }
 
 function renderTrading(result) {
@@ -608,7 +616,7 @@ function renderTrading(result) {
     const holdLast = hold.line[hold.line.length - 1].value;
     holdNote = ` · buy & hold ${money(holdLast)} (${percent(holdLast / holdStart - 1)}${hold.from === points[0].time ? '' : ` from ${utc(hold.from * 1000)}`})`;
   }
-  $('trading-summary').textContent = `${money(last)} (${percent(last / first - 1)}) since ${utc(points[0].time * 1000)}${holdNote}`;
+  $('trading-summary').textContent = `${money(last)} (${percent(last / first - 1)}) since ${utc(points[0].time * 1000)}${holdNote}${result.thinned}`;
 }
 
 // ---------- loading a pair ----------

@@ -1,6 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { BINANCE_INTERVALS } from '../../market-data/binance-interval';
+import { MaxPointsParam } from '../../common/max-points.param';
 import { IsNotBefore, IsTimeParam } from '../../common/time-param';
 
 const SYMBOL = /^[A-Z0-9]{2,20}$/;
@@ -31,6 +33,14 @@ export class TradingListQueryDto extends TradingSymbolQueryDto {
 }
 
 export class TradingEquityQueryDto extends TradingSymbolQueryDto {
+  @ApiPropertyOptional({ example: '1h', enum: BINANCE_INTERVALS, description: 'Only this interval' })
+  @IsOptional()
+  @IsIn(BINANCE_INTERVALS, { message: `interval must be one of ${BINANCE_INTERVALS.join(', ')}` })
+  interval?: string;
+
+  @MaxPointsParam('curve of one account (needs symbol and interval)')
+  max_points?: number;
+
   @ApiPropertyOptional({ type: String, example: '2024-09-01T00:00:00Z', description: 'Earliest time: ISO-8601 or epoch ms' })
   @IsOptional()
   @IsTimeParam()

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 export class RiskLimitsResponse {
   @ApiProperty({ example: 1000, description: 'TRADING_MAX_POSITION_NOTIONAL: largest entry in the quote asset (0 = none)' }) max_position_notional!: number;
@@ -136,6 +136,10 @@ export class EquityPointResponse {
 export class EquityPageResponse {
   @ApiProperty({ type: [EquityPointResponse] }) data!: EquityPointResponse[];
   @ApiProperty({ type: String, nullable: true }) next!: string | null;
+  @ApiPropertyOptional({ example: 10633, description: 'With max_points: how many points the curve has (data holds at most max_points of them)' })
+  total_points?: number;
+  @ApiPropertyOptional({ example: true, description: 'With max_points: true when data is thinned (total_points > max_points)' })
+  downsampled?: boolean;
 }
 
 export class KillResponse {
