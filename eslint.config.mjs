@@ -27,7 +27,7 @@ export default tseslint.config(
       sourceType: 'module',
       parserOptions: { projectService: false },
       globals: Object.fromEntries(
-        ['window', 'document', 'fetch', 'history', 'location', 'performance', 'requestAnimationFrame', 'setInterval', 'URLSearchParams', 'CustomEvent', 'Node'].map((name) => [name, 'readonly']),
+        ['window', 'document', 'fetch', 'history', 'location', 'performance', 'requestAnimationFrame', 'setInterval', 'URLSearchParams', 'CustomEvent', 'Node', 'navigator'].map((name) => [name, 'readonly']),
       ),
     },
   },

@@ -27,6 +27,21 @@ describe('Dashboard page on the embedded SQLite default with nothing stored yet'
     expect(await readHook(page)).toMatchObject({ candles: 0, symbol: null, error: null });
     expect(await page.isVisible('#price-chart')).toBe(false);
     expect(await page.textContent('#price-empty')).toContain('No candles stored yet. Import archives with npm run import:klines');
+    // The first-run guide: import, train, backtest out of sample, each command shown in full with a copy button that
+    // copies exactly it.
+    const commands = await page.$$eval('#first-run li', (items) =>
+      items.map((item) => {
+        const node = item as unknown as { querySelector(selector: string): { textContent: string; dataset: { command: string } } };
+        return [node.querySelector('code').textContent, node.querySelector('button.copy').dataset.command];
+      }),
+    );
+    expect(commands.map(([shown, copied]) => shown === copied)).toEqual([true, true, true]);
+    expect(commands[0][0]).toBe('npm run import:klines -- --symbol BTCUSDT --interval 1h BTCUSDT-1h-2024-0*.zip');
+    expect(commands[1][0]).toBe(
+      `curl -X POST ${base}/api/models -H 'content-type: application/json' -d '{"symbol":"BTCUSDT","interval":"1h","start":"2024-01-01T00:00:00Z","end":"2024-06-30T23:00:00Z"}'`,
+    );
+    expect(commands[2][0]).toContain(`curl -X POST ${base}/api/backtests`);
+    expect(await page.isVisible('#first-run')).toBe(true);
     expect(await page.textContent('#health-card')).toContain('No candles stored yet. Configured pairs: BTCUSDT 1h, ETHUSDT 1h.');
     expect(await page.textContent('#health-card')).toContain('off (INGESTION_ENABLED=false)');
     expect(await page.textContent('#model-card')).toContain('No model yet');

@@ -383,6 +383,43 @@ async function loadModel() {
 
 // ---------- data health ----------
 
+/**
+ * The empty dashboard's first-run guide: the three commands that give a newcomer stored candles, a trained model and
+ * an out-of-sample backtest from Binance's public archives, each with a copy button. Training covers January to June
+ * 2024 and the backtest July and August, so the backtest is not in-sample.
+ */
+function firstRunGuide() {
+  const api = `${location.origin}/api`;
+  const steps = [
+    [
+      'Download monthly BTCUSDT 1h archives from https://data.binance.vision (spot, monthly, klines) and import them:',
+      'npm run import:klines -- --symbol BTCUSDT --interval 1h BTCUSDT-1h-2024-0*.zip',
+    ],
+    [
+      'Train a model on January to June 2024 (answers 202 with its id; add -H "x-api-key: …" when API_KEY is set):',
+      `curl -X POST ${api}/models -H 'content-type: application/json' -d '{"symbol":"BTCUSDT","interval":"1h","start":"2024-01-01T00:00:00Z","end":"2024-06-30T23:00:00Z"}'`,
+    ],
+    [
+      'When it is ready, backtest it on data it never saw (July and August), with fees and slippage:',
+      `curl -X POST ${api}/backtests -H 'content-type: application/json' -d '{"model_id":1,"start":"2024-07-01T00:00:00Z","end":"2024-08-31T23:00:00Z"}'`,
+    ],
+  ];
+  return el('div', { id: 'first-run', className: 'first-run' }, [
+    el('h3', {}, 'First run: three commands'),
+    el(
+      'ol',
+      {},
+      steps.map(([text, command]) => {
+        const copy = el('button', { type: 'button', className: 'copy', dataset: { command } }, 'Copy');
+        copy.addEventListener('click', () => {
+          void navigator.clipboard?.writeText(command).then(() => (copy.textContent = 'Copied'), () => (copy.textContent = 'Select and copy'));
+        });
+        return el('li', {}, el('p', {}, text), el('div', { className: 'command' }, el('code', {}, command), copy));
+      }),
+    ),
+  ]);
+}
+
 /** The sync row: off, Binance unreachable (in red, with what to do), or who runs it and whether this pair is in it. */
 function syncState(ingestion, pairConfigured) {
   if (!ingestion.sync_enabled) return 'off (INGESTION_ENABLED=false)';
@@ -589,7 +626,7 @@ async function loadTrading() {
   if (!state.sources.sources.trading) return { status: null, message: 'No trading yet: trading is not available in this build.' };
   const [status, curve] = await Promise.all([
     getJson('/trading/status', {}, { allowMissing: true }),
-    getJson('/trading/equity', { symbol: state.symbol, interval: state.interval, max_points: MAX_EQUITY_POINTS }, { allowMissing: true }),
+    state.symbol === null ? null : getJson('/trading/equity', { symbol: state.symbol, interval: state.interval, max_points: MAX_EQUITY_POINTS }, { allowMissing: true }),
   ]);
   const rows = curve?.data ?? [];
   if (rows.length === 0) {
@@ -775,7 +812,10 @@ async function start() {
   if (!state.sources.sources.trading) renderBanner(null);
   if (state.pairs.length === 0) {
     $('price-chart').hidden = true;
-    showChart('price-chart', 'price-empty', ['No candles stored yet. Import archives with ', el('code', {}, 'npm run import:klines'), ' or wait for the scheduled sync.']);
+    showChart('price-chart', 'price-empty', [
+      el('p', {}, 'No candles stored yet. Import archives with ', el('code', {}, 'npm run import:klines'), ' or wait for the scheduled sync.'),
+      firstRunGuide(),
+    ]);
     setStatus('No data');
     fill($('model-body'), el('p', { className: 'muted' }, 'No model yet: models train on stored candles.'));
     showChart('backtest-chart', 'backtest-empty', 'No backtest yet.');
