@@ -8,6 +8,7 @@ import type { EvaluationSettings, HyperParameters, PromotionRecord } from './mod
 import { ModelEntity, type ModelOrigin, type ModelStatus } from './model.entity';
 import { ModellingError, ModellingErrorCode } from './modelling.errors';
 import type { TrainingRunResult } from './training-run';
+import type { EncodedTrainingResult } from './training.worker';
 import { IndexOutbox } from '../indexing/index-outbox';
 
 export interface NewModel {
@@ -100,8 +101,8 @@ export class ModelRegistryService {
     await this.models.update({ id }, { progress: Math.min(1, Math.max(0, progress)), stage });
   }
 
-  async markReady(id: number, result: TrainingRunResult, trainingMs: number): Promise<void> {
-    const encoded = encodeModel(result.model);
+  async markReady(id: number, result: TrainingRunResult | EncodedTrainingResult, trainingMs: number): Promise<void> {
+    const encoded = 'encodedModel' in result ? result.encodedModel : encodeModel(result.model);
     await this.dataSource.transaction(async (manager) => {
       await manager.getRepository(ModelEntity).update(
         { id },
