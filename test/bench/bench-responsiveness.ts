@@ -149,10 +149,21 @@ async function measure(base: string, phase: Phase, finished: () => Promise<boole
   phase.wallMs = performance.now() - started;
 }
 
-/** True once the job at `url` reached one of `final`; throws when it failed. */
+/**
+ * True once the job at `url` reached one of `final`; throws when it failed. A status read that fails (the shared
+ * database server can drop a connection under load) is retried on the next check, up to 20 times in a row.
+ */
 function jobFinished(url: string, final: string[]): () => Promise<boolean> {
+  let failuresInARow = 0;
   return async () => {
-    const { status } = await json<{ status: string }>(url);
+    let status: string;
+    try {
+      ({ status } = await json<{ status: string }>(url));
+      failuresInARow = 0;
+    } catch (error) {
+      if (++failuresInARow >= 20) throw error;
+      return false;
+    }
     if (status === 'failed') throw new Error(`${url} failed: ${JSON.stringify(await json<unknown>(url))}`);
     return final.includes(status);
   };
