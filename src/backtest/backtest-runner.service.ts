@@ -13,7 +13,8 @@ import type { BacktestEntity } from './backtest.entity';
 import { BacktestError, BacktestErrorCode } from './backtest.errors';
 import { BacktestStore } from './backtest-store';
 import { DEFAULT_INITIAL_CAPITAL } from './dto/create-backtest.body.dto';
-import { type CandleSeries, runBacktest, type StrategyRun } from './engine/backtest-engine';
+import { type CandleSeries, type StrategyRun } from './engine/backtest-engine';
+import { runBacktestInWorker } from './backtest-in-worker';
 import { drawdownCurve } from './engine/performance-metrics';
 
 /** Candles one backtest may span (its equity curve is stored row by row). */
@@ -206,7 +207,7 @@ export class BacktestRunnerService implements OnApplicationBootstrap, BeforeAppl
     }
     await this.store.markStage(lease, 'simulating');
     const started = performance.now();
-    const result = runBacktest(series, signals, {
+    const result = await runBacktestInWorker(series, signals, {
       config: strategyConfigOf(backtest.strategy),
       market: { rules: defaultSymbolRules(model.symbol), fill: { feeRate: backtest.feeRate, slippageBps: backtest.slippageBps } },
       initialCapital: backtest.initialCapital,

@@ -3,7 +3,9 @@ import type { KlineView } from '../market-data/kline-record';
 import { KlineRepository } from '../market-data/kline.repository';
 import type { ModelCandle } from './core';
 
-const PAGE_ROWS = 10_000;
+// Small pages: each page is parsed and turned into objects in one go on the event loop, so its size bounds how long
+// a request such as the kill switch can wait behind it.
+const PAGE_ROWS = 2_000;
 
 /** Stored klines as the modelling core's candles (numbers parsed from the decimal strings, as the CSV reader does). */
 @Injectable()

@@ -8,6 +8,8 @@ import type { EvaluationSettings, HyperParameters, PromotionRecord } from './mod
 import { ModelEntity, type ModelOrigin, type ModelStatus } from './model.entity';
 import { ModellingError, ModellingErrorCode } from './modelling.errors';
 import type { TrainingRunResult } from './training-run';
+import type { EncodedTrainingResult } from './training.worker';
+import type { StoredModel } from './prediction.worker';
 import { IndexOutbox } from '../indexing/index-outbox';
 import type { JobLease } from '../platform/jobs';
 
@@ -35,6 +37,7 @@ const PREDICTOR_CACHE_SIZE = 8;
 @Injectable()
 export class ModelRegistryService {
   private readonly predictors = new Map<number, SignalPredictor>();
+  private readonly storedModels = new Map<number, StoredModel>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -106,8 +109,8 @@ export class ModelRegistryService {
     lease.confirm(result.affected);
   }
 
-  async markReady(lease: JobLease, result: TrainingRunResult, trainingMs: number): Promise<void> {
-    const encoded = encodeModel(result.model);
+  async markReady(lease: JobLease, result: TrainingRunResult | EncodedTrainingResult, trainingMs: number): Promise<void> {
+    const encoded = 'encodedModel' in result ? result.encodedModel : encodeModel(result.model);
     await this.dataSource.transaction(async (manager) => {
       const updated = await manager.getRepository(ModelEntity).update(
         { id: lease.id, owner: lease.owner },
@@ -196,24 +199,43 @@ export class ModelRegistryService {
     return (await this.predictor(id)).model;
   }
 
+  /**
+   * The stored form of a ready model whose feature set this build computes, for a prediction thread (models never
+   * change once ready, so a small cache is safe). Throws ModellingError otherwise.
+   */
+  async readyStoredModel(id: number): Promise<StoredModel> {
+    const cached = this.storedModels.get(id);
+    if (cached) return cached;
+    const model = await this.get(id);
+    if (model.status !== 'ready') throw new ModellingError(ModellingErrorCode.ModelNotReady, `model ${id} is ${model.status}, not ready`);
+    this.assertFeatureSet(id, model.featureSetVersion);
+    const stored = await this.storedModel(id);
+    if (!stored || model.modelSha256 === null) throw new ModellingError(ModellingErrorCode.UnsupportedModel, `model ${id} has no stored model data`);
+    const ready: StoredModel = { sha256: model.modelSha256, data: stored.data, encoding: stored.encoding };
+    if (this.storedModels.size >= PREDICTOR_CACHE_SIZE) this.storedModels.delete(this.storedModels.keys().next().value as number);
+    this.storedModels.set(id, ready);
+    return ready;
+  }
+
   /** A predictor for a ready model (models never change once ready, so a small cache is safe). */
   async predictor(id: number): Promise<SignalPredictor> {
     const cached = this.predictors.get(id);
     if (cached) return cached;
-    const model = await this.get(id);
-    if (model.status !== 'ready') throw new ModellingError(ModellingErrorCode.ModelNotReady, `model ${id} is ${model.status}, not ready`);
-    const stored = await this.storedModel(id);
-    if (!stored) throw new ModellingError(ModellingErrorCode.UnsupportedModel, `model ${id} has no stored model data`);
-    const signalModel = decodeModel(stored.data, stored.encoding);
-    if (signalModel.featureSetVersion !== DEFAULT_FEATURE_SET.version) {
-      throw new ModellingError(
-        ModellingErrorCode.UnsupportedModel,
-        `model ${id} uses feature set ${signalModel.featureSetVersion}; this build computes ${DEFAULT_FEATURE_SET.version}`,
-      );
-    }
+    const stored = await this.readyStoredModel(id);
+    const signalModel = decodeModel(Buffer.from(stored.data), stored.encoding);
+    this.assertFeatureSet(id, signalModel.featureSetVersion);
     const predictor = new SignalPredictor(signalModel);
     if (this.predictors.size >= PREDICTOR_CACHE_SIZE) this.predictors.delete(this.predictors.keys().next().value as number);
     this.predictors.set(id, predictor);
     return predictor;
+  }
+
+  private assertFeatureSet(id: number, featureSetVersion: string): void {
+    if (featureSetVersion !== DEFAULT_FEATURE_SET.version) {
+      throw new ModellingError(
+        ModellingErrorCode.UnsupportedModel,
+        `model ${id} uses feature set ${featureSetVersion}; this build computes ${DEFAULT_FEATURE_SET.version}`,
+      );
+    }
   }
 }

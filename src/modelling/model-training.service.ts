@@ -7,7 +7,8 @@ import { ModelRegistryService } from './model-registry.service';
 import type { ModelEntity, ModelOrigin } from './model.entity';
 import { ModellingError, ModellingErrorCode } from './modelling.errors';
 import { DEFAULT_FEATURE_SET } from './core';
-import { MIN_ROWS_PER_BLOCK, minimumCandles, runTraining } from './training-run';
+import { MIN_ROWS_PER_BLOCK, minimumCandles } from './training-run';
+import { runTrainingInWorker } from './training-in-worker';
 import type { TrainingParams } from './training-params';
 
 /** Candles one training may span unless MODEL_TRAINING_MAX_CANDLES says otherwise (features and labels are held in memory). */
@@ -146,7 +147,7 @@ export class ModelTrainingService implements OnApplicationBootstrap, BeforeAppli
     const loadMs = performance.now() - started;
 
     let progressWrites: Promise<void> = Promise.resolve();
-    const result = await runTraining({
+    const result = await runTrainingInWorker({
       candles,
       intervalMs,
       labels: model.labelDefinition,

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, Repository } from 'typeorm';
 import { type BinanceInterval, fixedIntervalMs } from '../market-data/binance-interval';
-import { contiguousRunStarts, DEFAULT_FEATURE_SET, hasCompleteWindow, type TradeSignal, validateCandles } from './core';
+import { DEFAULT_FEATURE_SET, type TradeSignal } from './core';
+import { predictCandlesInWorker } from './prediction-in-worker';
 import { ModelCandleLoader } from './model-candle.loader';
 import { ModelRegistryService } from './model-registry.service';
 import { ModellingError } from './modelling.errors';
@@ -84,59 +85,41 @@ export class PredictionsService {
   /** Predicts every stored candle of the model's symbol × interval with open_time in [start, end]. */
   async predictRange(modelId: number, start: number, end: number): Promise<PredictRangeResult> {
     const model = await this.registry.get(modelId);
-    const predictor = await this.registry.predictor(modelId);
+    const stored = await this.registry.readyStoredModel(modelId);
     const intervalMs = fixedIntervalMs(model.interval as BinanceInterval);
-    if (intervalMs === null || intervalMs !== predictor.model.intervalMs) throw new Error(`model ${modelId} was trained on another interval`);
+    if (intervalMs === null) throw new Error(`model ${modelId} has interval ${model.interval}, which has no fixed length`);
     const span = Math.floor((end - start) / intervalMs) + 1;
     if (span > MAX_PREDICT_CANDLES) {
       throw ModellingError.invalid('end', `the range spans ${span} ${model.interval} candles; at most ${MAX_PREDICT_CANDLES} per request`);
     }
     const lookback = DEFAULT_FEATURE_SET.lookbackCandles;
     const candles = await this.candles.load(model.symbol, model.interval, Math.max(0, start - (lookback - 1) * intervalMs), end);
-    validateCandles(candles, intervalMs);
-    const runStarts = contiguousRunStarts(candles, intervalMs);
-    const rows: number[][] = [];
-    const openTimes: number[] = [];
+    const predicted = await predictCandlesInWorker(stored, candles, intervalMs, start);
+    const { openTimes } = predicted;
     const result: PredictRangeResult = {
       model_id: modelId,
       symbol: model.symbol,
       interval: model.interval,
       start,
       end,
-      candles: 0,
+      candles: predicted.candles,
       written: 0,
-      skipped_incomplete_window: 0,
-      skipped_non_finite: 0,
+      skipped_incomplete_window: predicted.skippedIncompleteWindow,
+      skipped_non_finite: predicted.skippedNonFinite,
       first_open_time: null,
       last_open_time: null,
     };
-    candles.forEach((candle, index) => {
-      if (candle.openTime < start) return;
-      result.candles++;
-      if (!hasCompleteWindow(runStarts, index, lookback)) {
-        result.skipped_incomplete_window++;
-        return;
-      }
-      const row = DEFAULT_FEATURE_SET.compute(candles, index, intervalMs);
-      if (!row.every(Number.isFinite)) {
-        result.skipped_non_finite++;
-        return;
-      }
-      rows.push(row);
-      openTimes.push(candle.openTime);
-    });
-    const predicted = predictor.predict(rows);
     const createdAt = Date.now();
-    const entities = predicted.map((prediction, i) => ({
+    const entities = openTimes.map((openTime, i) => ({
       modelId,
-      openTime: openTimes[i],
+      openTime,
       symbol: model.symbol,
       interval: model.interval,
-      signal: prediction.signal,
-      probSell: prediction.probabilities.SELL,
-      probHold: prediction.probabilities.HOLD ?? null,
-      probBuy: prediction.probabilities.BUY,
-      featureHash: prediction.featureHash,
+      signal: predicted.signals[i],
+      probSell: predicted.probSell[i],
+      probHold: predicted.probHold[i],
+      probBuy: predicted.probBuy[i],
+      featureHash: predicted.featureHashes[i],
       createdAt,
     }));
     await this.dataSource.transaction(async (manager) => {

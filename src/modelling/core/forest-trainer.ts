@@ -39,7 +39,7 @@ export interface ForestTrainingOptions extends Partial<Omit<ForestSettings, 'tre
   withReplacement?: boolean;
   /** ml-cart tree options. Defaults: maxDepth 10, minNumSamples 20, gainThreshold 0. */
   tree?: Partial<CartTreeOptions>;
-  /** Worker threads; 1 builds in-process. Default: available cores. */
+  /** Worker threads; 1 builds in the calling thread (in the app that is the training worker thread). Default: available cores. */
   parallelism?: number;
   /** Reject forests that predict one class for everything or lose to the majority class on their own training rows. Default true. */
   rejectDegenerate?: boolean;
