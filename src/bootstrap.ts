@@ -1,10 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, getSchemaPath, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { ApiExceptionFilter } from './common/api-exception.filter';
 import { API_KEY_HEADER } from './common/api-key.guard';
 import { DEFAULT_BODY_TYPE } from './common/body-type.guard';
+import { ErrorResponse, FieldErrorResponse } from './common/error-response';
 import { JSON_MAX_DEPTH, refuseUnsafeJson } from './common/json-body.middleware';
 import { keylessLocalOnly, MUTATING_METHODS } from './common/local-only.middleware';
 import { KILL_SWITCH_PATH, rateLimits } from './common/rate-limit.middleware';
@@ -44,6 +46,8 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.use(refuseUnsafeJson());
   if (origins.length > 0) app.enableCors({ origin: origins });
   app.useGlobalPipes(createValidationPipe());
+  // One error body everywhere: also for body-parser failures and unknown routes, which Nest routes through it.
+  app.useGlobalFilters(new ApiExceptionFilter());
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
@@ -59,8 +63,10 @@ export function configureApp(app: NestExpressApplication): INestApplication {
       .setVersion('0.1.0')
       .addApiKey({ type: 'apiKey', name: API_KEY_HEADER, in: 'header' }, 'api-key')
       .build(),
+    { extraModels: [ErrorResponse, FieldErrorResponse] },
   );
   documentRequestRules(document);
+  documentErrorBodies(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }
@@ -95,6 +101,21 @@ function documentRequestRules(document: OpenAPIObject): void {
       const badRequest = responses['400'];
       if (badRequest && 'description' in badRequest) badRequest.description = `${badRequest.description}; or ${bodyRules}`;
       else responses['400'] = { description: bodyRules.charAt(0).toUpperCase() + bodyRules.slice(1) };
+    }
+  }
+}
+
+/**
+ * Every error answer (4xx and 5xx) an operation documents has the ErrorResponse body; the declarations on the
+ * controllers give only the description, and this adds the one shared schema to all of them.
+ */
+function documentErrorBodies(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      for (const [status, response] of Object.entries(item[method]?.responses ?? {})) {
+        if (Number(status) < 400 || !response || !('description' in response)) continue;
+        response.content = { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponse) } } };
+      }
     }
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseIntPipe, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -10,7 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../common/api-key.guard';
-import { BacktestExceptionFilter } from './backtest.errors';
+import { ParseIdPipe } from '../common/validation';
 import { BacktestRunnerService } from './backtest-runner.service';
 import { BacktestStore } from './backtest-store';
 import { backtestView, equityView, tradeView } from './backtest-view';
@@ -18,11 +18,10 @@ import { ListBacktestsQueryDto, PageQueryDto } from './dto/backtest-query.dto';
 import { BacktestCreatedResponse, BacktestPageResponse, BacktestResponse, EquityPageResponse, TradePageResponse } from './dto/backtest.response';
 import { CreateBacktestBodyDto } from './dto/create-backtest.body.dto';
 
-const ID_PIPE = new ParseIntPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
+const ID_PIPE = new ParseIdPipe();
 
 @ApiTags('backtests')
 @Controller('backtests')
-@UseFilters(BacktestExceptionFilter)
 export class BacktestsController {
   constructor(
     private readonly runner: BacktestRunnerService,

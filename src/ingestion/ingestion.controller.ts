@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, NotFoundException, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -11,6 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../common/api-key.guard';
 import { toIsoUtc } from '../common/time-param';
+import { ParseUuidPipe } from '../common/validation';
 import { BackfillBodyDto } from './dto/backfill.body.dto';
 import { BackfillAcceptedResponse, IngestionJobResponse, IngestionStatusResponse } from './dto/ingestion.response';
 import { IngestionLeaderService } from './ingestion-leader.service';
@@ -69,7 +70,7 @@ export class IngestionController {
   @ApiOkResponse({ type: IngestionJobResponse })
   @ApiNotFoundResponse({ description: 'No job with this id' })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  async job(@Param('id', new ParseUUIDPipe()) id: string): Promise<IngestionJobResponse> {
+  async job(@Param('id', ParseUuidPipe) id: string): Promise<IngestionJobResponse> {
     const job = await this.jobs.findById(id);
     if (!job) throw new NotFoundException(`no ingestion job ${id}`);
     return toJobResponse(job);
