@@ -3,7 +3,6 @@ import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, getSchemaPath, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
-import { ApiExceptionFilter } from './common/api-exception.filter';
 import { API_KEY_HEADER } from './common/api-key.guard';
 import { DEFAULT_BODY_TYPE } from './common/body-type.guard';
 import { ErrorResponse, FieldErrorResponse } from './common/error-response';
@@ -46,8 +45,6 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   app.use(refuseUnsafeJson());
   if (origins.length > 0) app.enableCors({ origin: origins });
   app.useGlobalPipes(createValidationPipe());
-  // One error body everywhere: also for body-parser failures and unknown routes, which Nest routes through it.
-  app.useGlobalFilters(new ApiExceptionFilter());
   app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
@@ -84,6 +81,11 @@ function documentRequestRules(document: OpenAPIObject): void {
       if (!operation) continue;
       const mutating = MUTATING_METHODS.has(method.toUpperCase());
       const responses = operation.responses;
+      // Path and query parameters go through the validation pipe or ParseIdPipe: a bad one is a 400 naming it.
+      const parameters = (operation.parameters ?? []).filter((parameter) => 'in' in parameter && ['path', 'query'].includes(parameter.in));
+      if (parameters.length > 0) {
+        responses['400'] ??= { description: `A parameter breaks its rule (${parameters.map((parameter) => ('name' in parameter ? parameter.name : '')).join(', ')}); \`errors\` names it` };
+      }
       responses['429'] ??= {
         description:
           path === KILL_SWITCH_PATH

@@ -1,5 +1,6 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Request, Response } from 'express';
 import { ApiError, type ErrorResponse, errorResponse, type FieldError, summaryOf } from './error-response';
 
 /**
@@ -93,4 +94,22 @@ function bodyParserError(cause: unknown): ParserFailure | undefined {
 
 function describe(exception: unknown): string {
   return exception instanceof Error ? (exception.stack ?? exception.message) : JSON.stringify(exception) ?? String(exception);
+}
+
+/**
+ * Unknown paths outside the /api prefix (Nest answers only those under it) get the same 404 body instead of
+ * Express's HTML page. Appended once the routes, Nest's not-found handler and error handler are in place: it sees
+ * only requests that nothing else answered.
+ */
+@Injectable()
+export class UnknownPathResponder implements OnApplicationBootstrap {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  onApplicationBootstrap(): void {
+    // Undefined in a context without HTTP (the CLI).
+    const adapter = this.adapterHost.httpAdapter as HttpAdapterHost['httpAdapter'] | undefined;
+    adapter?.use((request: Request, response: Response) => {
+      response.status(HttpStatus.NOT_FOUND).json(errorResponse({ statusCode: HttpStatus.NOT_FOUND, message: `Cannot ${request.method} ${request.path}` }));
+    });
+  }
 }

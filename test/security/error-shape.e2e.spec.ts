@@ -111,6 +111,8 @@ describe('one error body for every 4xx (keyless app on SQLite)', () => {
     for (const { path, method, operation } of operations()) {
       const errors = Object.entries(operation.responses).filter(([status]) => Number(status) >= 400);
       expect([path, method, errors.length > 0]).toEqual([path, method, true]);
+      const parameters = (operation.parameters ?? []).filter((parameter) => parameter.in !== 'header');
+      if (parameters.length > 0) expect([path, method, Object.keys(operation.responses)]).toEqual([path, method, expect.arrayContaining(['400'])]);
       for (const [status, response] of errors) {
         expect([path, method, status, response.content?.['application/json']?.schema.$ref]).toEqual([
           path,
@@ -133,11 +135,14 @@ describe('one error body for every 4xx (keyless app on SQLite)', () => {
     expect(schemas.FieldErrorResponse.required?.sort()).toEqual(['field', 'message', 'rule']);
   });
 
-  it('unknown API routes are 404 NOT_FOUND in the shape', async () => {
+  it('unknown routes are 404 NOT_FOUND in the shape, under /api and outside it', async () => {
     for (const [method, path] of [
       ['get', '/api/no-such-route'],
       ['post', '/api/no-such-route'],
       ['delete', '/api/models/1'],
+      ['get', '/no-such-page'],
+      ['post', '/health'],
+      ['get', '/health/deeper'],
     ]) {
       const body = expectErrorShape(await send(method, path).expect(404));
       expect(body.code).toBe('NOT_FOUND');
