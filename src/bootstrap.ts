@@ -109,13 +109,14 @@ function documentRequestRules(document: OpenAPIObject): void {
 
 /**
  * Every error answer (4xx and 5xx) an operation documents has the ErrorResponse body; the declarations on the
- * controllers give only the description, and this adds the one shared schema to all of them.
+ * controllers give only the description, and this adds the one shared schema to them.
  */
 function documentErrorBodies(document: OpenAPIObject): void {
   for (const item of Object.values(document.paths)) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
       for (const [status, response] of Object.entries(item[method]?.responses ?? {})) {
-        if (Number(status) < 400 || !response || !('description' in response)) continue;
+        // A response that declares its own body keeps it: the import's 422 is its per-file report, as its 200 is.
+        if (Number(status) < 400 || !response || !('description' in response) || response.content) continue;
         response.content = { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponse) } } };
       }
     }
