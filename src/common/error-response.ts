@@ -16,7 +16,7 @@ export class FieldErrorResponse implements FieldError {
   @ApiProperty({ example: 'min', description: 'The rule it breaks (class-validator names such as isInt, min, isIn; or ours)' })
   rule!: string;
 
-  @ApiProperty({ example: 'limit must not be less than 1' })
+  @ApiProperty({ example: 'limit must be an integer from 1 to 1000' })
   message!: string;
 }
 
@@ -42,7 +42,7 @@ export class ErrorResponse {
   })
   code!: string;
 
-  @ApiProperty({ example: 'limit must not be less than 1', description: 'What went wrong, in one line (the field messages joined)' })
+  @ApiProperty({ example: 'limit must be an integer from 1 to 1000', description: 'What went wrong, in one line (the field messages joined)' })
   message!: string;
 
   @ApiPropertyOptional({ type: [FieldErrorResponse], description: 'One entry per broken rule, when the fault lies in named fields' })
