@@ -51,6 +51,8 @@ export class ErrorResponse {
 
 /** Codes for the statuses whose status text is not the name we want clients to see. */
 const CODE_OF_STATUS: Partial<Record<number, string>> = {
+  // Newer HTTP texts say "Content Too Large"; the code stays the one clients already know.
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'PAYLOAD_TOO_LARGE',
   [HttpStatus.TOO_MANY_REQUESTS]: 'RATE_LIMITED',
   [HttpStatus.INTERNAL_SERVER_ERROR]: 'INTERNAL_ERROR',
 };

@@ -2,6 +2,10 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { type ListeningApp, startListeningApp, TRAINING_FORM } from './security-support';
 
+/**
+ * Issue 14 item 4 / issue 17: one error body for every 4xx, whichever layer answers (Express middleware, body
+ * parsers, guards, pipes, controllers, module errors, unknown routes), documented as one Swagger schema.
+ */
 const API_KEY = 'error-shape-api-key-0123456789';
 const ERROR_KEYS = ['statusCode', 'error', 'code', 'message', 'errors'];
 const UPPER_SNAKE = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
@@ -12,6 +16,7 @@ interface Parameter {
 }
 interface Operation {
   parameters?: Parameter[];
+  requestBody?: { content: Record<string, unknown> };
   responses: Record<string, { description: string; content?: Record<string, { schema: { $ref?: string } }> }>;
 }
 type Paths = Record<string, Record<string, Operation>>;
@@ -97,6 +102,12 @@ describe('one error body for every 4xx (keyless app on SQLite)', () => {
         const form = await send(method, urlOf(path, '1')).set('Content-Type', 'application/x-www-form-urlencoded').send(TRAINING_FORM);
         check(`${name} form body`, form);
         expect([name, form.status, form.body.code]).toEqual([name, 415, 'UNSUPPORTED_MEDIA_TYPE']);
+        if (operation.requestBody?.content['application/json']) {
+          const unknownField = await send(method, urlOf(path, '1')).send({ no_such_field: 1 });
+          check(`${name} unknown field`, unknownField);
+          expect([name, unknownField.status, unknownField.body.code]).toEqual([name, 400, 'VALIDATION_FAILED']);
+          expect(unknownField.body.errors).toContainEqual({ field: 'no_such_field', rule: 'unknown field', message: 'property no_such_field should not exist' });
+        }
         const text = await send(method, urlOf(path, '1')).set('Content-Type', 'text/plain').send('hello');
         check(`${name} text body`, text);
         expect([name, text.status, text.body.code]).toEqual([name, 415, 'UNSUPPORTED_MEDIA_TYPE']);
