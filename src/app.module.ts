@@ -1,9 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { BacktestModule } from './backtest/backtest.module';
 import { BodyTypeGuard } from './common/body-type.guard';
+import { ApiExceptionFilter, UnknownPathResponder } from './common/api-exception.filter';
 import { validateEnvironment } from './config/environment';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { DatabaseModule } from './database/database.module';
@@ -53,7 +54,12 @@ export class AppModule {
         DashboardModule,
       ],
       // Rate limits are Express middleware (bootstrap.ts): they must also cover Swagger and the static files.
-      providers: [{ provide: APP_GUARD, useClass: BodyTypeGuard }],
+      providers: [
+        { provide: APP_GUARD, useClass: BodyTypeGuard },
+        // One error body for every error answer (src/common/error-response.ts).
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+        UnknownPathResponder,
+      ],
     };
   }
 }

@@ -1,10 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, getSchemaPath, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { API_KEY_HEADER } from './common/api-key.guard';
 import { DEFAULT_BODY_TYPE } from './common/body-type.guard';
+import { ErrorResponse, FieldErrorResponse } from './common/error-response';
 import { JSON_MAX_DEPTH, refuseUnsafeJson } from './common/json-body.middleware';
 import { keylessLocalOnly, MUTATING_METHODS } from './common/local-only.middleware';
 import { KILL_SWITCH_PATH, rateLimits } from './common/rate-limit.middleware';
@@ -59,8 +60,10 @@ export function configureApp(app: NestExpressApplication): INestApplication {
       .setVersion('0.1.0')
       .addApiKey({ type: 'apiKey', name: API_KEY_HEADER, in: 'header' }, 'api-key')
       .build(),
+    { extraModels: [ErrorResponse, FieldErrorResponse] },
   );
   documentRequestRules(document);
+  documentErrorBodies(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }
@@ -78,6 +81,11 @@ function documentRequestRules(document: OpenAPIObject): void {
       if (!operation) continue;
       const mutating = MUTATING_METHODS.has(method.toUpperCase());
       const responses = operation.responses;
+      // Path and query parameters go through the validation pipe or ParseIdPipe: a bad one is a 400 naming it.
+      const parameters = (operation.parameters ?? []).filter((parameter) => 'in' in parameter && ['path', 'query'].includes(parameter.in));
+      if (parameters.length > 0) {
+        responses['400'] ??= { description: `A parameter breaks its rule (${parameters.map((parameter) => ('name' in parameter ? parameter.name : '')).join(', ')}); \`errors\` names it` };
+      }
       responses['429'] ??= {
         description:
           path === KILL_SWITCH_PATH
@@ -95,6 +103,22 @@ function documentRequestRules(document: OpenAPIObject): void {
       const badRequest = responses['400'];
       if (badRequest && 'description' in badRequest) badRequest.description = `${badRequest.description}; or ${bodyRules}`;
       else responses['400'] = { description: bodyRules.charAt(0).toUpperCase() + bodyRules.slice(1) };
+    }
+  }
+}
+
+/**
+ * Every error answer (4xx and 5xx) an operation documents has the ErrorResponse body; the declarations on the
+ * controllers give only the description, and this adds the one shared schema to them.
+ */
+function documentErrorBodies(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
+      for (const [status, response] of Object.entries(item[method]?.responses ?? {})) {
+        // A response that declares its own body keeps it: the import's 422 is its per-file report, as its 200 is.
+        if (Number(status) < 400 || !response || !('description' in response) || response.content) continue;
+        response.content = { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponse) } } };
+      }
     }
   }
 }

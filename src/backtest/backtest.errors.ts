@@ -1,6 +1,5 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus } from '@nestjs/common';
-import type { Response } from 'express';
-import type { FieldError } from '../common/validation';
+import { HttpStatus } from '@nestjs/common';
+import { ApiError, type FieldError } from '../common/error-response';
 
 export enum BacktestErrorCode {
   BacktestNotFound = 'BACKTEST_NOT_FOUND',
@@ -10,14 +9,10 @@ export enum BacktestErrorCode {
   InsufficientData = 'INSUFFICIENT_DATA',
 }
 
-/** Every failure of the backtest module a caller can act on; BacktestExceptionFilter maps codes to HTTP. */
-export class BacktestError extends Error {
-  constructor(
-    readonly code: BacktestErrorCode,
-    message: string,
-    readonly fields: FieldError[] = [],
-  ) {
-    super(message);
+/** Every failure of the backtest module a caller can act on; the code picks the HTTP status, and ApiExceptionFilter (src/common) answers it. */
+export class BacktestError extends ApiError<BacktestErrorCode> {
+  constructor(code: BacktestErrorCode, message: string, fields: FieldError[] = []) {
+    super(code, backtestHttpStatus(code), message, fields);
     this.name = 'BacktestError';
   }
 
@@ -36,24 +31,5 @@ export function backtestHttpStatus(code: BacktestErrorCode): HttpStatus {
       return HttpStatus.BAD_REQUEST;
     case BacktestErrorCode.ModelNotReady:
       return HttpStatus.CONFLICT;
-  }
-}
-
-const STATUS_TEXT: Partial<Record<HttpStatus, string>> = {
-  [HttpStatus.BAD_REQUEST]: 'Bad Request',
-  [HttpStatus.NOT_FOUND]: 'Not Found',
-  [HttpStatus.CONFLICT]: 'Conflict',
-};
-
-/** Same body shape as the global ValidationPipe's 400s, plus the error code. */
-@Catch(BacktestError)
-export class BacktestExceptionFilter implements ExceptionFilter {
-  catch(error: BacktestError, host: ArgumentsHost): void {
-    const status = backtestHttpStatus(error.code);
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(status)
-      .json({ statusCode: status, error: STATUS_TEXT[status], code: error.code, message: [error.message], errors: error.fields });
   }
 }

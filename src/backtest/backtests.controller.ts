@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseIntPipe, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -12,7 +12,7 @@ import {
 import { downsampleMinMax } from '../common/downsample';
 import { ApiKeyGuard } from '../common/api-key.guard';
 import { ApiJobQueueFull, JobQueueFullFilter } from '../platform/jobs';
-import { BacktestExceptionFilter } from './backtest.errors';
+import { ParseIdPipe } from '../common/validation';
 import { BacktestRunnerService } from './backtest-runner.service';
 import { BacktestStore } from './backtest-store';
 import { backtestView, equityView, tradeView } from './backtest-view';
@@ -20,11 +20,11 @@ import { EquityQueryDto, ListBacktestsQueryDto, PageQueryDto } from './dto/backt
 import { BacktestCreatedResponse, BacktestPageResponse, BacktestResponse, EquityPageResponse, TradePageResponse } from './dto/backtest.response';
 import { CreateBacktestBodyDto } from './dto/create-backtest.body.dto';
 
-const ID_PIPE = new ParseIntPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
+const ID_PIPE = new ParseIdPipe();
 
 @ApiTags('backtests')
 @Controller('backtests')
-@UseFilters(BacktestExceptionFilter, JobQueueFullFilter)
+@UseFilters(JobQueueFullFilter)
 export class BacktestsController {
   constructor(
     private readonly runner: BacktestRunnerService,

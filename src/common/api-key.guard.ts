@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable, UnauthorizedExcept
 import { ConfigService } from '@nestjs/config';
 import { timingSafeEqual } from 'node:crypto';
 import type { Request } from 'express';
+import { errorBody } from './validation';
 
 export const API_KEY_HEADER = 'x-api-key';
 
@@ -18,7 +19,7 @@ export class ApiKeyGuard implements CanActivate {
     const expected = this.config.get<string>('API_KEY');
     if (!expected) return true;
     if (carriesApiKey(context.switchToHttp().getRequest<Request>(), expected)) return true;
-    throw new UnauthorizedException(`a valid ${API_KEY_HEADER} header is required for this endpoint`);
+    throw new UnauthorizedException(errorBody(401, API_KEY_HEADER, 'api key', `${API_KEY_HEADER}: a valid API key is required for this endpoint`));
   }
 }
 

@@ -25,11 +25,13 @@ export function keylessLocalOnly(trustedOrigins: readonly string[]): RequestHand
   return (request: Request, response: Response, next: NextFunction) => {
     const refusal = refusalOf(request, trusted);
     if (!refusal) return next();
-    response.status(403).json(errorBody(403, refusal.field, refusal.rule, refusal.message));
+    response.status(403).json(errorBody(403, refusal.field, refusal.rule, refusal.message, refusal.code));
   };
 }
 
 interface Refusal {
+  /** FORBIDDEN_HOST (a name other than this machine's: DNS rebinding) or FORBIDDEN_ORIGIN (another site's page). */
+  code: 'FORBIDDEN_HOST' | 'FORBIDDEN_ORIGIN';
   field: string;
   rule: string;
   message: string;
@@ -39,6 +41,7 @@ function refusalOf(request: Request, trusted: ReadonlySet<string>): Refusal | un
   const host = request.headers.host;
   if (host === undefined || !LOCAL_HOST.test(host)) {
     return {
+      code: 'FORBIDDEN_HOST',
       field: 'Host',
       rule: 'local host only',
       message: 'Host: without API_KEY this app only answers requests addressed to localhost, 127.0.0.1 or [::1]',
@@ -49,6 +52,7 @@ function refusalOf(request: Request, trusted: ReadonlySet<string>): Refusal | un
   if (origin !== undefined) {
     if (origin === `${request.protocol}://${host.toLowerCase()}` || trusted.has(origin)) return undefined;
     return {
+      code: 'FORBIDDEN_ORIGIN',
       field: 'Origin',
       rule: 'same origin',
       message: 'Origin: without API_KEY, changes are only accepted from this app\'s own pages (or an origin in CORS_ORIGINS)',
@@ -57,6 +61,7 @@ function refusalOf(request: Request, trusted: ReadonlySet<string>): Refusal | un
   const site = request.headers['sec-fetch-site'];
   if (typeof site === 'string' && FOREIGN_FETCH_SITES.has(site.toLowerCase())) {
     return {
+      code: 'FORBIDDEN_ORIGIN',
       field: 'Sec-Fetch-Site',
       rule: 'same origin',
       message: `Sec-Fetch-Site: without API_KEY, changes started by another site (${site}) are refused`,

@@ -1,6 +1,7 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, UseFilters } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, type HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthReportFilter } from './health-report.filter';
 import { IndexingHealthIndicators } from './indexing.health';
 import { IngestionHealthIndicator } from './ingestion.health';
 
@@ -16,6 +17,7 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
+  @UseFilters(HealthReportFilter)
   @ApiOperation({
     summary: 'Status of the database, Elasticsearch, the indexing outbox and Binance (ingestion)',
     description:

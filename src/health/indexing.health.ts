@@ -28,7 +28,13 @@ export class IndexingHealthIndicators {
 
   async outbox(): Promise<HealthIndicatorResult<'indexing'>> {
     const check = this.health.check('indexing');
-    const status = await this.service.status();
+    let status: Awaited<ReturnType<IndexingService['status']>>;
+    try {
+      status = await this.service.status();
+    } catch {
+      // The outbox lives in the database: with the database down this is a report entry, not a 500 of /health.
+      return check.down({ message: 'the indexing outbox cannot be read (see the database entry)' });
+    }
     const data = { enabled: status.enabled, backlog: status.backlog, parked: status.parked, last_drain_at: status.last_drain_at, paused: status.paused };
     return status.parked > 0 ? check.degraded(data) : check.up(data);
   }

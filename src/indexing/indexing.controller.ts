@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -12,12 +12,10 @@ import {
 import { ApiKeyGuard } from '../common/api-key.guard';
 import { IndexingStatusResponse, ReindexResponse } from './dto/indexing.response';
 import { ReindexBodyDto } from './dto/reindex.body.dto';
-import { IndexingExceptionFilter } from './indexing.errors';
 import { IndexingService } from './indexing.service';
 
 @ApiTags('indexing')
 @Controller('indexing')
-@UseFilters(IndexingExceptionFilter)
 export class IndexingController {
   constructor(private readonly indexing: IndexingService) {}
 

@@ -1,6 +1,5 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus } from '@nestjs/common';
-import type { Response } from 'express';
-import type { FieldError } from '../common/validation';
+import { HttpStatus } from '@nestjs/common';
+import { ApiError, type FieldError } from '../common/error-response';
 
 export enum IndexingErrorCode {
   Disabled = 'INDEXING_DISABLED',
@@ -8,14 +7,10 @@ export enum IndexingErrorCode {
   Unavailable = 'ELASTICSEARCH_UNAVAILABLE',
 }
 
-/** Failures of the indexing layer a caller can act on; IndexingExceptionFilter maps codes to HTTP statuses. */
-export class IndexingError extends Error {
-  constructor(
-    readonly code: IndexingErrorCode,
-    message: string,
-    readonly fields: FieldError[] = [],
-  ) {
-    super(message);
+/** Failures of the indexing layer a caller can act on; the code picks the HTTP status, and ApiExceptionFilter (src/common) answers it. */
+export class IndexingError extends ApiError<IndexingErrorCode> {
+  constructor(code: IndexingErrorCode, message: string, fields: FieldError[] = []) {
+    super(code, httpStatusOf(code), message, fields);
     this.name = 'IndexingError';
   }
 }
@@ -27,17 +22,5 @@ export function httpStatusOf(code: IndexingErrorCode): HttpStatus {
       return HttpStatus.CONFLICT;
     case IndexingErrorCode.Unavailable:
       return HttpStatus.SERVICE_UNAVAILABLE;
-  }
-}
-
-@Catch(IndexingError)
-export class IndexingExceptionFilter implements ExceptionFilter {
-  catch(error: IndexingError, host: ArgumentsHost): void {
-    const status = httpStatusOf(error.code);
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(status)
-      .json({ statusCode: status, error: status === HttpStatus.CONFLICT ? 'Conflict' : 'Service Unavailable', code: error.code, message: [error.message], errors: error.fields });
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, NotFoundException, Param, ParseUUIDPipe, Post, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, NotFoundException, Param, Post, UseFilters, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -12,6 +12,7 @@ import {
 import { ApiKeyGuard } from '../common/api-key.guard';
 import { toIsoUtc } from '../common/time-param';
 import { ApiJobQueueFull, BackgroundJobs, JobQueueFullFilter } from '../platform/jobs';
+import { ParseUuidPipe } from '../common/validation';
 import { BackfillBodyDto } from './dto/backfill.body.dto';
 import { BackfillAcceptedResponse, IngestionJobResponse, IngestionStatusResponse } from './dto/ingestion.response';
 import { IngestionLeaderService } from './ingestion-leader.service';
@@ -74,7 +75,7 @@ export class IngestionController {
   @ApiOkResponse({ type: IngestionJobResponse })
   @ApiNotFoundResponse({ description: 'No job with this id' })
   @ApiBadRequestResponse({ description: 'The id is not a UUID' })
-  async job(@Param('id', new ParseUUIDPipe()) id: string): Promise<IngestionJobResponse> {
+  async job(@Param('id', ParseUuidPipe) id: string): Promise<IngestionJobResponse> {
     const job = await this.jobs.findById(id);
     if (!job) throw new NotFoundException(`no ingestion job ${id}`);
     return toJobResponse(job);

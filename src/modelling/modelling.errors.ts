@@ -1,6 +1,5 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus } from '@nestjs/common';
-import type { Response } from 'express';
-import type { FieldError } from '../common/validation';
+import { HttpStatus } from '@nestjs/common';
+import { ApiError, type FieldError } from '../common/error-response';
 
 export enum ModellingErrorCode {
   ModelNotFound = 'MODEL_NOT_FOUND',
@@ -10,15 +9,10 @@ export enum ModellingErrorCode {
   UnsupportedModel = 'UNSUPPORTED_MODEL',
 }
 
-/** Every failure of the modelling layer that a caller can act on; ModellingExceptionFilter maps codes to HTTP. */
-export class ModellingError extends Error {
-  constructor(
-    readonly code: ModellingErrorCode,
-    message: string,
-    /** Which request fields are at fault (400s), in the global validation pipe's shape. */
-    readonly fields: FieldError[] = [],
-  ) {
-    super(message);
+/** Every failure of the modelling layer that a caller can act on; the code picks the HTTP status, and ApiExceptionFilter (src/common) answers it. */
+export class ModellingError extends ApiError<ModellingErrorCode> {
+  constructor(code: ModellingErrorCode, message: string, fields: FieldError[] = []) {
+    super(code, httpStatusOf(code), message, fields);
     this.name = 'ModellingError';
   }
 
@@ -37,24 +31,5 @@ export function httpStatusOf(code: ModellingErrorCode): HttpStatus {
     case ModellingErrorCode.ModelNotReady:
     case ModellingErrorCode.UnsupportedModel:
       return HttpStatus.CONFLICT;
-  }
-}
-
-const STATUS_TEXT: Partial<Record<HttpStatus, string>> = {
-  [HttpStatus.BAD_REQUEST]: 'Bad Request',
-  [HttpStatus.NOT_FOUND]: 'Not Found',
-  [HttpStatus.CONFLICT]: 'Conflict',
-};
-
-/** Same body shape as the global ValidationPipe's 400s, plus the error code. */
-@Catch(ModellingError)
-export class ModellingExceptionFilter implements ExceptionFilter {
-  catch(error: ModellingError, host: ArgumentsHost): void {
-    const status = httpStatusOf(error.code);
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(status)
-      .json({ statusCode: status, error: STATUS_TEXT[status], code: error.code, message: [error.message], errors: error.fields });
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseIntPipe, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -11,6 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../common/api-key.guard';
 import { ApiJobQueueFull, JobQueueFullFilter } from '../platform/jobs';
+import { ParseIdPipe } from '../common/validation';
 import { CreateModelBodyDto } from './dto/create-model.body.dto';
 import { ListModelsQueryDto } from './dto/model-query.dto';
 import { ModelCreatedResponse, ModelResponse, ModelSummaryResponse } from './dto/model.response';
@@ -19,16 +20,15 @@ import { PredictRangeResponse } from './dto/prediction.response';
 import { ModelRegistryService } from './model-registry.service';
 import { ModelTrainingService } from './model-training.service';
 import { modelSummaryView, modelView } from './model-view';
-import { ModellingExceptionFilter } from './modelling.errors';
 import { PredictionsService } from './predictions.service';
 import { PROMOTION_RULE } from './promotion-rule';
 import { resolveTrainingParams } from './training-params';
 
-const ID_PIPE = new ParseIntPipe({ errorHttpStatusCode: HttpStatus.BAD_REQUEST });
+const ID_PIPE = new ParseIdPipe();
 
 @ApiTags('models')
 @Controller('models')
-@UseFilters(ModellingExceptionFilter, JobQueueFullFilter)
+@UseFilters(JobQueueFullFilter)
 export class ModelsController {
   constructor(
     private readonly registry: ModelRegistryService,

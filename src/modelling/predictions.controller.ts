@@ -1,13 +1,11 @@
-import { Controller, Get, Query, UseFilters } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PredictionQueryDto } from './dto/prediction-query.dto';
 import { PredictionPageResponse } from './dto/prediction.response';
-import { ModellingExceptionFilter } from './modelling.errors';
 import { PredictionsService } from './predictions.service';
 
 @ApiTags('models')
 @Controller('predictions')
-@UseFilters(ModellingExceptionFilter)
 export class PredictionsController {
   constructor(private readonly predictions: PredictionsService) {}
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../common/api-key.guard';
 import { KillBodyDto, TradingEquityQueryDto, TradingListQueryDto } from './dto/trading-query.dto';
@@ -13,11 +13,9 @@ import {
 } from './dto/trading.response';
 import { TradingControlService } from './trading-control.service';
 import { TradingQueryService } from './trading-query.service';
-import { TradingExceptionFilter } from './trading.errors';
 
 @ApiTags('trading')
 @Controller('trading')
-@UseFilters(TradingExceptionFilter)
 export class TradingController {
   constructor(
     private readonly query: TradingQueryService,

@@ -1,20 +1,15 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus } from '@nestjs/common';
-import type { Response } from 'express';
-import type { FieldError } from '../common/validation';
+import { HttpStatus } from '@nestjs/common';
+import { ApiError, type FieldError } from '../common/error-response';
 
 export enum TradingErrorCode {
   InvalidParameters = 'INVALID_PARAMETERS',
   ExchangeUnavailable = 'EXCHANGE_UNAVAILABLE',
 }
 
-/** Failures of the trading layer a caller can act on; TradingExceptionFilter maps codes to HTTP. */
-export class TradingError extends Error {
-  constructor(
-    readonly code: TradingErrorCode,
-    message: string,
-    readonly fields: FieldError[] = [],
-  ) {
-    super(message);
+/** Failures of the trading layer a caller can act on; the code picks the HTTP status, and ApiExceptionFilter (src/common) answers it. */
+export class TradingError extends ApiError<TradingErrorCode> {
+  constructor(code: TradingErrorCode, message: string, fields: FieldError[] = []) {
+    super(code, statusOf(code), message, fields);
     this.name = 'TradingError';
   }
 
@@ -29,17 +24,5 @@ function statusOf(code: TradingErrorCode): HttpStatus {
       return HttpStatus.BAD_REQUEST;
     case TradingErrorCode.ExchangeUnavailable:
       return HttpStatus.BAD_GATEWAY;
-  }
-}
-
-@Catch(TradingError)
-export class TradingExceptionFilter implements ExceptionFilter {
-  catch(error: TradingError, host: ArgumentsHost): void {
-    const status = statusOf(error.code);
-    host
-      .switchToHttp()
-      .getResponse<Response>()
-      .status(status)
-      .json({ statusCode: status, error: status === HttpStatus.BAD_REQUEST ? 'Bad Request' : 'Bad Gateway', code: error.code, message: [error.message], errors: error.fields });
   }
 }

@@ -24,8 +24,9 @@ const TRAINING_BODY = {
 
 interface ErrorBody {
   statusCode: number;
-  message: string[];
-  errors: { field: string; rule: string; message: string }[];
+  code: string;
+  message: string;
+  errors?: { field: string; rule: string; message: string }[];
 }
 
 describe('caps on queued jobs (429 with Retry-After) and on the candles of a training (400)', () => {
@@ -90,7 +91,8 @@ describe('caps on queued jobs (429 with Retry-After) and on the candles of a tra
     expect(response.headers['retry-after']).toMatch(/^[1-9]\d*$/);
     const body = response.body as ErrorBody;
     expect(body.statusCode).toBe(429);
-    expect(body.message[0]).toContain(`too many ${kind} jobs: ${CAP} are queued or running and JOBS_MAX_QUEUED allows ${CAP} per kind`);
+    expect(body.code).toBe('JOB_QUEUE_FULL');
+    expect(body.message).toContain(`too many ${kind} jobs: ${CAP} are queued or running and JOBS_MAX_QUEUED allows ${CAP} per kind`);
   };
 
   it('refuses a training with 429 and Retry-After while JOBS_MAX_QUEUED trainings are queued or running (on any instance)', async () => {

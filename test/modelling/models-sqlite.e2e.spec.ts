@@ -75,7 +75,7 @@ describe('Models on the embedded SQLite database', () => {
     expect(model.error).toMatch(/^too little data: 1080 candles gave 0 labelled rows \(dropped: 99 without a complete 100-candle look-back, .*\); 2 folds need at least 300 rows$/);
     expect(model.metrics).toBeNull();
     const notReady = await request(t.http).post(`/api/models/${model.id}/activate`).expect(409);
-    expect(notReady.body).toMatchObject({ code: 'MODEL_NOT_READY', message: [`model ${model.id} is failed; only a ready model can be activated`] });
+    expect(notReady.body).toMatchObject({ code: 'MODEL_NOT_READY', message: `model ${model.id} is failed; only a ready model can be activated` });
     await request(t.http).post(`/api/models/${model.id}/predict`).send({ start: DATA_FROM, end: DATA_TO }).expect(409);
   }, 60_000);
 });

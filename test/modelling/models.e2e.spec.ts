@@ -209,7 +209,7 @@ describe('Models API on MariaDB with real BTCUSDT 1h klines', () => {
       );
       const tooMany = await post({ ...TRAIN_BODY, hyper_parameters: { max_features: 30 } }).expect(400);
       expect(tooMany.body.errors[0]).toMatchObject({ field: 'hyper_parameters.max_features' });
-      expect(tooMany.body.message[0]).toContain('exceeds the 21 features');
+      expect(tooMany.body.message).toContain('exceeds the 21 features');
       const notCount = await post({ ...TRAIN_BODY, hyper_parameters: { max_features: 2.5 } }).expect(400);
       expect(notCount.body.errors[0]).toMatchObject({ field: 'hyper_parameters.max_features' });
     });
@@ -220,7 +220,7 @@ describe('Models API on MariaDB with real BTCUSDT 1h klines', () => {
       const reversed = await post({ ...TRAIN_BODY, start: '2023-05-01', end: '2023-01-01' }).expect(400);
       expect(reversed.body.message).toContain('end must not be before start');
       const month = await post({ ...TRAIN_BODY, interval: '1M' }).expect(400);
-      expect(month.body.message[0]).toContain('1M has no fixed length');
+      expect(month.body.message).toContain('1M has no fixed length');
       const thresholds = await post({ ...TRAIN_BODY, thresholds: { fee_per_side: -1 }, horizon: 0, folds: 1, seed: -3 }).expect(400);
       expect(fields(thresholds)).toEqual(expect.arrayContaining(['thresholds.fee_per_side', 'horizon', 'folds', 'seed']));
     });
@@ -228,9 +228,9 @@ describe('Models API on MariaDB with real BTCUSDT 1h klines', () => {
     it('rejects a range with too little data, saying how many candles there are and are needed', async () => {
       const short = await post({ ...TRAIN_BODY, start: '2023-01-01T00:00:00Z', end: '2023-01-10T00:00:00Z' }).expect(400);
       expect(short.body.code).toBe('INSUFFICIENT_DATA');
-      expect(short.body.message[0]).toMatch(/has 217 stored candles .* needs at least 604 \(100 look-back \+ 4 horizon \+ 5 walk-forward blocks/);
+      expect(short.body.message).toMatch(/has 217 stored candles .* needs at least 604 \(100 look-back \+ 4 horizon \+ 5 walk-forward blocks/);
       const otherSymbol = await post({ ...TRAIN_BODY, symbol: 'ETHUSDT' }).expect(400);
-      expect(otherSymbol.body.message[0]).toContain('ETHUSDT 1h has 0 stored candles');
+      expect(otherSymbol.body.message).toContain('ETHUSDT 1h has 0 stored candles');
     });
 
     it('answers 404 for unknown models and 400 for bad predict/prediction parameters', async () => {

@@ -1,6 +1,7 @@
 import { applyDecorators, type ArgumentsHost, Catch, type ExceptionFilter, HttpStatus } from '@nestjs/common';
 import { ApiTooManyRequestsResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ErrorResponse, errorResponse } from '../../common/error-response';
 
 /** A submission refused because its kind of job already fills JOBS_MAX_QUEUED; JobQueueFullFilter answers 429. */
 export class JobQueueFullError extends Error {
@@ -23,7 +24,7 @@ export class JobQueueFullFilter implements ExceptionFilter {
       .getResponse<Response>()
       .status(status)
       .setHeader('Retry-After', String(error.retryAfterSeconds))
-      .json({ statusCode: status, error: 'Too Many Requests', code: 'JOB_QUEUE_FULL', message: [error.message], errors: [] });
+      .json(errorResponse({ statusCode: status, code: 'JOB_QUEUE_FULL', message: error.message }));
   }
 }
 
@@ -31,6 +32,7 @@ export class JobQueueFullFilter implements ExceptionFilter {
 export function ApiJobQueueFull(): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiTooManyRequestsResponse({
+      type: ErrorResponse,
       description: 'As many jobs of this kind as JOBS_MAX_QUEUED allows are queued or running; the message names the cap',
       headers: { 'Retry-After': { description: 'Seconds to wait before submitting again', schema: { type: 'integer' } } },
     }),
