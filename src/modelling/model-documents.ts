@@ -106,6 +106,14 @@ export interface DatasetSummaryRecord {
   dropped_dead_zone: number;
   class_counts: Record<string, number>;
   look_ahead_check: { checked_rows: number; mismatches: number } | null;
+  /** Holes in the training candles; `longer_than_lookback` > 0 means the range is cut by missing data. */
+  gaps: {
+    count: number;
+    missing_candles: number;
+    longer_than_lookback: number;
+    lookback_candles: number;
+    longest: { after: number; before: number; missing: number } | null;
+  };
 }
 
 export interface TrainingRunStats {
@@ -266,5 +274,12 @@ export function datasetSummaryOf(summary: DatasetSummary, firstOpenTime: number 
     look_ahead_check: summary.lookAheadCheck
       ? { checked_rows: summary.lookAheadCheck.checkedRows, mismatches: summary.lookAheadCheck.mismatches.length }
       : null,
+    gaps: {
+      count: summary.gaps.count,
+      missing_candles: summary.gaps.missingCandles,
+      longer_than_lookback: summary.gaps.longerThanLookback,
+      lookback_candles: summary.gaps.lookbackCandles,
+      longest: summary.gaps.longest === null ? null : { ...summary.gaps.longest },
+    },
   };
 }

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 import { decodeModel, encodeModel } from '../../src/modelling/model-codec';
 import { ModelRegistryService } from '../../src/modelling/model-registry.service';
 import { PredictionsService } from '../../src/modelling/predictions.service';
@@ -77,5 +78,21 @@ describe('Models on the embedded SQLite database', () => {
     const notReady = await request(t.http).post(`/api/models/${model.id}/activate`).expect(409);
     expect(notReady.body).toMatchObject({ code: 'MODEL_NOT_READY', message: `model ${model.id} is failed; only a ready model can be activated` });
     await request(t.http).post(`/api/models/${model.id}/predict`).send({ start: DATA_FROM, end: DATA_TO }).expect(409);
+  }, 60_000);
+
+  // Last: it deletes stored candles, which the tests above do not expect.
+  it('says in the model that its range spans a hole longer than the look-back, instead of training silently', async () => {
+    const holeFrom = Date.UTC(2023, 0, 20);
+    const holeTo = Date.UTC(2023, 0, 27, 23);
+    await t.app.get(DataSource).query('DELETE FROM klines WHERE symbol = ? AND open_time >= ? AND open_time <= ?', ['BTCUSDT', holeFrom, holeTo]);
+    const { model } = await waitForModel(t.http, await submitModel(t.http, { ...BODY, end: DATA_TO }));
+    expect(model.status).toBe('ready');
+    expect((model.dataset as { gaps: unknown }).gaps).toEqual({
+      count: 1,
+      missing_candles: 192,
+      longer_than_lookback: 1,
+      lookback_candles: 100,
+      longest: { after: holeFrom - HOUR_MS, before: holeTo + HOUR_MS, missing: 192 },
+    });
   }, 60_000);
 });

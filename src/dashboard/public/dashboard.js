@@ -357,6 +357,7 @@ function renderModel(model) {
     facts([
       ['Data range', `${utc(params.start)} → ${utc(params.end)} UTC`],
       model.dataset ? ['Rows', `${count(model.dataset.rows)} of ${count(model.dataset.candles)} candles`] : null,
+      holesFact(model.dataset?.gaps),
       ['Trained', model.finished_at ? `${utc(Date.parse(model.finished_at))} UTC (${ago(Date.parse(model.finished_at))})` : '—'],
       ['Next retrain', retrain ? (retrain.next_at ? `${utc(retrain.next_at)} UTC (cron ${retrain.cron})` : `cron ${retrain.cron}`) : 'off (MODEL_RETRAIN_CRON unset)'],
       ['Setup', `horizon ${params.horizon} · ${params.hyper_parameters.n_estimators} trees · depth ${params.hyper_parameters.max_depth} · seed ${params.seed}`],
@@ -382,6 +383,21 @@ async function loadModel() {
 }
 
 // ---------- data health ----------
+
+/** A [label, value] fact when the training candles have holes longer than the feature look-back, else null. */
+function holesFact(gaps) {
+  if (!gaps || gaps.longer_than_lookback === 0 || !gaps.longest) return null;
+  const longest = gaps.longest;
+  return [
+    'Data holes',
+    el(
+      'span',
+      { id: 'model-holes', className: 'warn' },
+      `${count(gaps.longer_than_lookback)} longer than the ${gaps.lookback_candles}-candle look-back, ${count(gaps.missing_candles)} candles missing ` +
+        `(longest ${count(longest.missing)}: ${utc(longest.after)} → ${utc(longest.before)} UTC); the model saw less data than its range says`,
+    ),
+  ];
+}
 
 /**
  * The empty dashboard's first-run guide: the three commands that give a newcomer stored candles, a trained model and

@@ -1,7 +1,7 @@
 import { buildFeatureMatrix, DEFAULT_FEATURE_SET, FeatureSet } from './features';
 import { labelCandles, LabelConfig, signalClasses, TradeSignal, validateLabelConfig } from './labels';
 import { assertNoFeatureLookAhead, LookAheadCheckOptions, LookAheadCheckResult } from './lookahead';
-import { contiguousRunStarts, ModelCandle } from './model-candle';
+import { type CandleGap, candleGaps, contiguousRunStarts, ModelCandle } from './model-candle';
 
 export interface DatasetOptions {
   labels: LabelConfig;
@@ -36,6 +36,11 @@ export interface DatasetSummary {
   droppedDeadZone: number;
   classCounts: Record<string, number>;
   lookAheadCheck: LookAheadCheckResult | null;
+  /**
+   * Holes in the candles. One longer than the feature look-back cuts the series in two: features restart after it and
+   * labels stop before it, so a range that spans months of missing data trains on less than it seems. Said, not hidden.
+   */
+  gaps: { count: number; missingCandles: number; longerThanLookback: number; lookbackCandles: number; longest: CandleGap | null };
 }
 
 export function buildDataset(candles: readonly ModelCandle[], intervalMs: number, options: DatasetOptions): Dataset {
@@ -70,6 +75,7 @@ export function buildDataset(candles: readonly ModelCandle[], intervalMs: number
       droppedDeadZone: 0,
       classCounts: Object.fromEntries(classes.map((name) => [name, 0])),
       lookAheadCheck,
+      gaps: gapSummary(candleGaps(candles, intervalMs), featureSet.lookbackCandles),
     },
   };
   features.candleIndexes.forEach((t, i) => {
@@ -92,4 +98,16 @@ export function buildDataset(candles: readonly ModelCandle[], intervalMs: number
   });
   dataset.summary.rows = dataset.rows.length;
   return dataset;
+}
+
+function gapSummary(gaps: readonly CandleGap[], lookbackCandles: number): DatasetSummary['gaps'] {
+  let longest: CandleGap | null = null;
+  let missingCandles = 0;
+  let longerThanLookback = 0;
+  for (const gap of gaps) {
+    missingCandles += gap.missing;
+    if (gap.missing > lookbackCandles) longerThanLookback++;
+    if (longest === null || gap.missing > longest.missing) longest = gap;
+  }
+  return { count: gaps.length, missingCandles, longerThanLookback, lookbackCandles, longest };
 }

@@ -38,6 +38,21 @@ describe('features', () => {
     expect(dataset.summary.droppedNoLabel).toBe(5); // 196..199 (label crosses the gap) and 299 (past the data)
   });
 
+  it('says in the dataset summary how much data is missing and which holes are longer than the look-back', () => {
+    // A short outage (2 candles) and a long one (150 candles, longer than the 100-candle look-back).
+    const short = generateSyntheticCandles({ count: 600, seed: 4, intervalMs: HOUR, startOpenTime: Date.UTC(2024, 0, 1), gapsBefore: [250], gapCandles: 2 });
+    const candles = [...short.slice(0, 400), ...short.slice(400).map((candle) => ({ ...candle, openTime: candle.openTime + 150 * HOUR }))];
+    const { gaps } = buildDataset(candles, HOUR, { labels: { horizonCandles: 4, feePerSide: 0.001, slippageBpsPerSide: 5, holdClass: true } }).summary;
+    expect(gaps).toEqual({
+      count: 2,
+      missingCandles: 152,
+      longerThanLookback: 1,
+      lookbackCandles: FEATURE_LOOKBACK_CANDLES,
+      longest: { after: candles[399].openTime, before: candles[400].openTime, missing: 150 },
+    });
+    expect(FEATURE_LOOKBACK_CANDLES).toBeLessThan(150);
+  });
+
   it('only reads candles up to the decision candle (changing the future changes nothing)', () => {
     const candles = generateSyntheticCandles({ count: 260, seed: 3, intervalMs: HOUR, startOpenTime: Date.UTC(2024, 0, 1) });
     const t = 180;

@@ -45,6 +45,23 @@ export function contiguousRunStarts(candles: readonly ModelCandle[], intervalMs:
   return runStart;
 }
 
+/** A hole in a candle series: the open times of the candles on both sides and how many candles are missing between. */
+export interface CandleGap {
+  after: number;
+  before: number;
+  missing: number;
+}
+
+/** Every hole between consecutive candles (sorted by open time), oldest first. */
+export function candleGaps(candles: readonly ModelCandle[], intervalMs: number): CandleGap[] {
+  const gaps: CandleGap[] = [];
+  for (let i = 1; i < candles.length; i++) {
+    const step = candles[i].openTime - candles[i - 1].openTime;
+    if (step > intervalMs) gaps.push({ after: candles[i - 1].openTime, before: candles[i].openTime, missing: Math.round(step / intervalMs) - 1 });
+  }
+  return gaps;
+}
+
 /** Gap-free runs as [firstIndex, lastIndex] pairs. */
 export function contiguousRuns(candles: readonly ModelCandle[], intervalMs: number): Array<[number, number]> {
   const runs: Array<[number, number]> = [];
