@@ -102,63 +102,84 @@ function readBody(response: IncomingMessage): Promise<string> {
   });
 }
 
+/** The real app on a listening server with its own upload and work directories, and the calls these specs make. */
+class ImportApp {
+  private constructor(
+    private readonly t: TestApp,
+    readonly base: string,
+    readonly uploadDir: string,
+    readonly workDir: string,
+  ) {}
+
+  static async start(environment: Record<string, string>): Promise<ImportApp> {
+    const uploadDir = mkdtempSync(join(tmpdir(), 'opa-import-uploads-'));
+    const workDir = mkdtempSync(join(tmpdir(), 'opa-import-limits-'));
+    const t = await startTestApp({ API_KEY, IMPORT_UPLOAD_DIR: uploadDir, ...environment });
+    return new ImportApp(t, await listen(t), uploadDir, workDir);
+  }
+
+  async close(): Promise<void> {
+    await this.t.close();
+    rmSync(this.uploadDir, { recursive: true, force: true });
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  importFiles(files: string[]) {
+    let call = request(this.base).post('/api/klines/import').set('x-api-key', API_KEY);
+    for (const file of files) call = call.attach('files', file);
+    return call;
+  }
+
+  async stored(symbol: string, interval = '1m'): Promise<number> {
+    const response = await request(this.base).get('/api/klines/coverage').query({ symbol, interval }).expect(200);
+    return (response.body as { count: number }).count;
+  }
+
+  /** A 413 naming `variable` in the project's error shape, nothing stored of `symbol`, no upload left behind. */
+  async expectRefused(files: string[], variable: string, symbol: string): Promise<LimitErrorBody> {
+    // A generous bound on the answer, not a speed assertion: before the limits, a zip bomb got no answer in a minute.
+    const response = await this.importFiles(files).timeout(5_000);
+    expect(response.status).toBe(413);
+    const body = response.body as LimitErrorBody;
+    expect(body).toMatchObject({ statusCode: 413, error: 'Payload Too Large', errors: [{ field: 'files', rule: variable }] });
+    expect(body.errors).toHaveLength(1);
+    expect(body.message[0]).toContain(variable);
+    expect(await this.stored(symbol)).toBe(0);
+    expect(readdirSync(this.uploadDir)).toEqual([]);
+    return body;
+  }
+}
+
 describe('bounded kline imports on a real HTTP server (MariaDB, default limits)', () => {
-  let t: TestApp;
-  let base: string;
+  let app: ImportApp;
   let databaseUrl: string;
-  let uploadDir: string;
-  let workDir: string;
 
   beforeAll(async () => {
     databaseUrl = await freshMysqlDatabase('import_limits');
-    uploadDir = mkdtempSync(join(tmpdir(), 'opa-import-uploads-'));
-    workDir = mkdtempSync(join(tmpdir(), 'opa-import-limits-'));
-    t = await startTestApp({ DATABASE_URL: databaseUrl, API_KEY, IMPORT_UPLOAD_DIR: uploadDir });
-    base = await listen(t);
+    app = await ImportApp.start({ DATABASE_URL: databaseUrl });
   });
-  afterAll(async () => {
-    await t?.close();
-    rmSync(uploadDir, { recursive: true, force: true });
-    rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => app?.close());
 
-  const importFiles = (files: string[]) => {
-    let call = request(base).post('/api/klines/import').set('x-api-key', API_KEY);
-    for (const file of files) call = call.attach('files', file);
-    return call;
-  };
   /** A file the importer rejects at once (no symbol in its name, none given): 422 when the slot is free, else 429. */
-  const probe = () => request(base).post('/api/klines/import').set('x-api-key', API_KEY).attach('files', Buffer.from('1,2\n'), 'probe.csv');
-  const stored = async (symbol: string, interval = '1m') => {
-    const response = await request(base).get('/api/klines/coverage').query({ symbol, interval }).expect(200);
-    return (response.body as { count: number }).count;
-  };
+  const probe = () => request(app.base).post('/api/klines/import').set('x-api-key', API_KEY).attach('files', Buffer.from('1,2\n'), 'probe.csv');
 
+  /** The bomb answers 413 naming `variable` while the process grows by less than 100 MB. */
   async function expectBoundedRejection(zipPath: string, variable: string): Promise<void> {
     (global as { gc?: () => void }).gc?.();
     const rssBefore = process.memoryUsage().rss;
-    // A generous bound on the answer, not a speed assertion: today's code does not answer within a minute.
-    const response = await importFiles([zipPath]).timeout(5_000);
-    const rssGrowth = process.memoryUsage().rss - rssBefore;
-
-    expect(response.status).toBe(413);
-    const body = response.body as LimitErrorBody;
-    expect(body.errors).toEqual([expect.objectContaining({ field: 'files', rule: variable })]);
-    expect(body.message[0]).toContain(variable);
+    const body = await app.expectRefused([zipPath], variable, 'BOMBUSDT');
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * MIB);
     expect(body.files).toEqual([expect.objectContaining({ status: 'rejected' })]);
-    expect(rssGrowth).toBeLessThan(100 * MIB);
-    expect(await stored('BOMBUSDT')).toBe(0);
-    expect(readdirSync(uploadDir)).toEqual([]);
   }
 
   it('answers the zip bomb (a ~400 KB zip holding a 400 MB single-line CSV) with a 413 naming the limit', async () => {
-    const bomb = join(workDir, 'BOMBUSDT-1m-2024-01.zip');
+    const bomb = join(app.workDir, 'BOMBUSDT-1m-2024-01.zip');
     await writeZip(bomb, { 'BOMBUSDT-1m-2024-01.csv': () => repeated('7', 400 * MIB) });
     await expectBoundedRejection(bomb, 'IMPORT_MAX_ENTRY_BYTES');
   }, 60_000);
 
   it('answers a zip of 400 MB of ordinary kline lines with a 413 naming the per-CSV limit', async () => {
-    const bomb = join(workDir, 'BOMBUSDT-1m-2024-02.zip');
+    const bomb = join(app.workDir, 'BOMBUSDT-1m-2024-02.zip');
     await writeZip(bomb, { 'BOMBUSDT-1m-2024-02.csv': () => repeated([...klineLines(1)][0], 400 * MIB) });
     await expectBoundedRejection(bomb, 'IMPORT_MAX_ENTRY_BYTES');
   }, 120_000);
@@ -169,7 +190,7 @@ describe('bounded kline imports on a real HTTP server (MariaDB, default limits)'
       [BTCUSDT_1H_CSV, '1h', 60_644],
       [join(SHARED_BINANCE_DIR, 'BTCUSDT-1m.csv'), '1m', 24_234],
     ] as const) {
-      const response = await request(base)
+      const response = await request(app.base)
         .post('/api/klines/import')
         .set('x-api-key', API_KEY)
         .field('symbol', 'BTCUSDT')
@@ -181,7 +202,7 @@ describe('bounded kline imports on a real HTTP server (MariaDB, default limits)'
   }, 120_000);
 
   it('refuses a second import while one runs with 429, Retry-After and a message, and takes the next one after', async () => {
-    const first = openUpload(base, 'ETHUSDT-1m-2024-03.csv');
+    const first = openUpload(app.base, 'ETHUSDT-1m-2024-03.csv');
     first.send(csvOf(klineLines(1_000, Date.UTC(2024, 2, 1))));
     // The slot is taken before the upload is read, so once the first request has reached the route, probes bounce.
     const refused = await waitFor('the second import to be refused', async () => {
@@ -200,12 +221,12 @@ describe('bounded kline imports on a real HTTP server (MariaDB, default limits)'
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(await readBody(response))).toMatchObject({ imported_files: 1, files: [{ klines: 2_000 }] });
     await probe().expect(422);
-    expect(await stored('ETHUSDT')).toBe(2_000);
-    expect(readdirSync(uploadDir)).toEqual([]);
+    expect(await app.stored('ETHUSDT')).toBe(2_000);
+    expect(readdirSync(app.uploadDir)).toEqual([]);
   }, 60_000);
 
   it('stops an import when its client disconnects: the file is rolled back, nothing is stored, the slot is freed', async () => {
-    const zipPath = join(workDir, 'SOLUSDT-1m-2024-04.zip');
+    const zipPath = join(app.workDir, 'SOLUSDT-1m-2024-04.zip');
     await writeZip(zipPath, { 'SOLUSDT-1m-2024-04.csv': () => klineLines(150_000, Date.UTC(2024, 3, 1)) });
     const database = new URL(databaseUrl).pathname.slice(1);
     const connection = await createConnection(databaseUrl.replace(/\/[^/]+$/, ''));
@@ -220,16 +241,16 @@ describe('bounded kline imports on a real HTTP server (MariaDB, default limits)'
       return list.length === 0 ? undefined : Math.max(...list.map((row) => Number(row.modified)));
     };
     try {
-      const upload = openUpload(base, 'SOLUSDT-1m-2024-04.zip');
+      const upload = openUpload(app.base, 'SOLUSDT-1m-2024-04.zip');
       upload.send(readFileSync(zipPath));
       void upload.finish();
       await waitFor('the import to write its first batch', async () => ((await openImportRows()) ?? 0) > 0 ? true : undefined);
       upload.request.destroy();
 
       await waitFor('the import transaction to end', async () => ((await openImportRows()) === undefined ? true : undefined), 120_000);
-      expect(await stored('SOLUSDT')).toBe(0);
+      expect(await app.stored('SOLUSDT')).toBe(0);
       await waitFor('the import slot to be free', async () => ((await probe()).status === 422 ? true : undefined));
-      expect(readdirSync(uploadDir)).toEqual([]);
+      expect(readdirSync(app.uploadDir)).toEqual([]);
     } finally {
       await connection.end();
     }
@@ -237,116 +258,84 @@ describe('bounded kline imports on a real HTTP server (MariaDB, default limits)'
 });
 
 describe('bounded kline imports with small limits (embedded SQLite)', () => {
-  let t: TestApp;
-  let base: string;
-  let uploadDir: string;
-  let workDir: string;
+  let app: ImportApp;
 
   beforeAll(async () => {
-    uploadDir = mkdtempSync(join(tmpdir(), 'opa-import-uploads-'));
-    workDir = mkdtempSync(join(tmpdir(), 'opa-import-small-'));
-    t = await startTestApp({
-      API_KEY,
-      IMPORT_UPLOAD_DIR: uploadDir,
+    app = await ImportApp.start({
       IMPORT_MAX_UPLOAD_BYTES: String(1 * MIB),
       IMPORT_MAX_FILES: '3',
       IMPORT_MAX_ENTRY_BYTES: String(256 * KIB),
       IMPORT_MAX_FILE_BYTES: String(384 * KIB),
       IMPORT_MAX_LINE_BYTES: '1024',
     });
-    base = await listen(t);
   });
-  afterAll(async () => {
-    await t?.close();
-    rmSync(uploadDir, { recursive: true, force: true });
-    rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() => app?.close());
 
-  const importFiles = (files: string[]) => {
-    let call = request(base).post('/api/klines/import').set('x-api-key', API_KEY);
-    for (const file of files) call = call.attach('files', file);
-    return call;
-  };
-  const stored = async (symbol: string) => {
-    const response = await request(base).get('/api/klines/coverage').query({ symbol, interval: '1m' }).expect(200);
-    return (response.body as { count: number }).count;
-  };
-  /** A 413 naming `variable`, nothing stored of `symbol`, no upload left behind. */
-  async function expectRefused(files: string[], variable: string, symbol: string): Promise<LimitErrorBody> {
-    const response = await importFiles(files).timeout(5_000);
-    expect(response.status).toBe(413);
-    const body = response.body as LimitErrorBody;
-    expect(body).toMatchObject({ statusCode: 413, error: 'Payload Too Large', errors: [{ field: 'files', rule: variable }] });
-    expect(body.errors[0].message).toContain(variable);
-    expect(await stored(symbol)).toBe(0);
-    expect(readdirSync(uploadDir)).toEqual([]);
-    return body;
-  }
   const csvFile = (name: string, lines: number, start?: number) => {
-    const path = join(workDir, name);
+    const path = join(app.workDir, name);
     writeFileSync(path, csvOf(klineLines(lines, start)));
     return path;
   };
 
   it('imports a file within every limit', async () => {
-    const response = await importFiles([csvFile('XRPUSDT-1m-2024-01.csv', 1_000)]).expect(200);
+    const response = await app.importFiles([csvFile('XRPUSDT-1m-2024-01.csv', 1_000)]).expect(200);
     expect(response.body).toMatchObject({ imported_files: 1, files: [{ klines: 1_000 }] });
   });
 
   it('refuses a plain CSV of ordinary lines past IMPORT_MAX_ENTRY_BYTES (bytes counted as read)', async () => {
-    await expectRefused([csvFile('ADAUSDT-1m-2024-01.csv', 5_000)], 'IMPORT_MAX_ENTRY_BYTES', 'ADAUSDT');
+    await app.expectRefused([csvFile('ADAUSDT-1m-2024-01.csv', 5_000)], 'IMPORT_MAX_ENTRY_BYTES', 'ADAUSDT');
   });
 
   it('refuses a zip entry of ordinary lines past IMPORT_MAX_ENTRY_BYTES', async () => {
-    const path = join(workDir, 'ADAUSDT-1m-2024-02.zip');
+    const path = join(app.workDir, 'ADAUSDT-1m-2024-02.zip');
     await writeZip(path, { 'ADAUSDT-1m-2024-02.csv': () => klineLines(5_000) });
-    await expectRefused([path], 'IMPORT_MAX_ENTRY_BYTES', 'ADAUSDT');
+    await app.expectRefused([path], 'IMPORT_MAX_ENTRY_BYTES', 'ADAUSDT');
   });
 
   it('refuses a zip whose CSVs together pass IMPORT_MAX_FILE_BYTES, each within the per-CSV limit', async () => {
-    const path = join(workDir, 'DOTUSDT-1m-2024-01.zip');
+    const path = join(app.workDir, 'DOTUSDT-1m-2024-01.zip');
     await writeZip(path, {
       // 3,200 lines of 63 bytes: 197 KiB each, under the 256 KiB per CSV; 394 KiB together, over the 384 KiB per file.
       'DOTUSDT-1m-2024-01-a.csv': () => klineLines(3_200),
       'DOTUSDT-1m-2024-01-b.csv': () => klineLines(3_200, Date.UTC(2024, 0, 1) + 3_200 * MINUTE),
     });
-    await expectRefused([path], 'IMPORT_MAX_FILE_BYTES', 'DOTUSDT');
+    await app.expectRefused([path], 'IMPORT_MAX_FILE_BYTES', 'DOTUSDT');
   });
 
   it('refuses a line past IMPORT_MAX_LINE_BYTES, in a plain CSV and in a zip', async () => {
-    const plain = join(workDir, 'LTCUSDT-1m-2024-01.csv');
+    const plain = join(app.workDir, 'LTCUSDT-1m-2024-01.csv');
     writeFileSync(plain, `${csvOf(klineLines(10))}${'9'.repeat(100 * KIB)}\n`);
-    await expectRefused([plain], 'IMPORT_MAX_LINE_BYTES', 'LTCUSDT');
-    const commas = join(workDir, 'LTCUSDT-1m-2024-02.zip');
+    await app.expectRefused([plain], 'IMPORT_MAX_LINE_BYTES', 'LTCUSDT');
+    const commas = join(app.workDir, 'LTCUSDT-1m-2024-02.zip');
     await writeZip(commas, { 'LTCUSDT-1m-2024-02.csv': () => [','.repeat(200 * KIB)] });
-    await expectRefused([commas], 'IMPORT_MAX_LINE_BYTES', 'LTCUSDT');
+    await app.expectRefused([commas], 'IMPORT_MAX_LINE_BYTES', 'LTCUSDT');
   });
 
   it('refuses more than IMPORT_MAX_FILES files before importing any', async () => {
     const files = [0, 1, 2, 3].map((i) => csvFile(`BNBUSDT-1m-2024-0${i + 1}.csv`, 10, Date.UTC(2024, i, 1)));
-    const body = await expectRefused(files, 'IMPORT_MAX_FILES', 'BNBUSDT');
+    const body = await app.expectRefused(files, 'IMPORT_MAX_FILES', 'BNBUSDT');
     expect(body.files).toEqual([]);
   });
 
   it('refuses an uploaded file past IMPORT_MAX_UPLOAD_BYTES', async () => {
-    const path = join(workDir, 'TRXUSDT-1m-2024-01.csv');
+    const path = join(app.workDir, 'TRXUSDT-1m-2024-01.csv');
     writeFileSync(path, Buffer.alloc(2 * MIB, '1'));
-    await expectRefused([path], 'IMPORT_MAX_UPLOAD_BYTES', 'TRXUSDT');
+    await app.expectRefused([path], 'IMPORT_MAX_UPLOAD_BYTES', 'TRXUSDT');
   });
 
   it('keeps the files imported before the one past a limit and does not read the ones after it', async () => {
     const before = csvFile('AVAXUSDT-1m-2024-01.csv', 100, Date.UTC(2024, 0, 1));
     const tooLarge = csvFile('AVAXUSDT-1m-2024-02.csv', 5_000, Date.UTC(2024, 1, 1));
     const after = csvFile('AVAXUSDT-1m-2024-03.csv', 100, Date.UTC(2024, 2, 1));
-    const response = await importFiles([before, tooLarge, after]).expect(413);
+    const response = await app.importFiles([before, tooLarge, after]).expect(413);
     const body = response.body as LimitErrorBody;
     expect(body.errors[0].rule).toBe('IMPORT_MAX_ENTRY_BYTES');
     expect(body.files.map((file) => [file.file, file.status])).toEqual([
       ['AVAXUSDT-1m-2024-01.csv', 'imported'],
       ['AVAXUSDT-1m-2024-02.csv', 'rejected'],
     ]);
-    expect(await stored('AVAXUSDT')).toBe(100);
-    expect(readdirSync(uploadDir)).toEqual([]);
+    expect(await app.stored('AVAXUSDT')).toBe(100);
+    expect(readdirSync(app.uploadDir)).toEqual([]);
   });
 
   it('validates the IMPORT_* variables at start-up, naming each', () => {
