@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { catchError, finalize, type Observable, throwError } from 'rxjs';
-import type { FieldError } from '../common/validation';
+import { badField, type FieldError } from '../common/validation';
 import { IMPORT_LIMITS, ImportLimitExceeded, type ImportLimits } from './archive/import-limits';
 import type { FileImportResult } from './archive/kline-import.service';
 
@@ -40,14 +40,18 @@ export class ImportUploadInterceptor implements NestInterceptor {
     }
     this.busy = true;
     return next.handle().pipe(
-      catchError((error: unknown) => throwError(() => this.uploadLimitError(error) ?? error)),
+      catchError((error: unknown) => throwError(() => this.uploadError(error) ?? error)),
       finalize(() => {
         this.busy = false;
       }),
     );
   }
 
-  private uploadLimitError(error: unknown): PayloadTooLargeException | undefined {
+  /** multer's errors in the project's shape; an upload cut short by its client is no server error either. */
+  private uploadError(error: unknown): HttpException | undefined {
+    if (error instanceof Error && (error.message === 'Request aborted' || error.message === 'Request closed')) {
+      return badField('files', 'uploadInterrupted', 'files: the upload ended before it was complete; nothing was imported');
+    }
     const code = error instanceof HttpException ? (error.cause as { code?: unknown } | undefined)?.code : undefined;
     if (code === 'LIMIT_FILE_SIZE') {
       return importLimitException(new ImportLimitExceeded('IMPORT_MAX_UPLOAD_BYTES', this.limits.maxUploadBytes, 'an uploaded file'), NOTHING_IMPORTED);

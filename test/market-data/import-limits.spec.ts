@@ -178,6 +178,27 @@ describe('bounded kline imports on a real HTTP server (MariaDB, default limits)'
     await expectBoundedRejection(bomb, 'IMPORT_MAX_ENTRY_BYTES');
   }, 60_000);
 
+  it('stops the zip bomb at the size its forged header states, with the same bounds (422: the zip lies)', async () => {
+    const bomb = join(app.workDir, 'BOMBUSDT-1m-2024-03.zip');
+    await writeZip(bomb, { 'BOMBUSDT-1m-2024-03.csv': () => repeated('7', 400 * MIB) });
+    const forged = readFileSync(bomb);
+    const centralEntry = forged.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])); // the only central directory entry
+    forged.writeUInt32LE(1_000, centralEntry + 24); // its uncompressed size: 1,000 bytes instead of 400 MB
+    writeFileSync(bomb, forged);
+
+    (global as { gc?: () => void }).gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const response = await app.importFiles([bomb]).timeout(5_000);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(100 * MIB);
+    expect(response.status).toBe(422);
+    expect(response.body).toMatchObject({ rejected_files: 1, files: [{ status: 'rejected' }] });
+    expect((response.body as { files: { errors: { reason: string }[] }[] }).files[0].errors[0].reason).toMatch(
+      /BOMBUSDT-1m-2024-03\.csv inflates to more bytes than its zip header says .*expected 1000/,
+    );
+    expect(await app.stored('BOMBUSDT')).toBe(0);
+    expect(readdirSync(app.uploadDir)).toEqual([]);
+  }, 60_000);
+
   it('answers a zip of 400 MB of ordinary kline lines with a 413 naming the per-CSV limit', async () => {
     const bomb = join(app.workDir, 'BOMBUSDT-1m-2024-02.zip');
     await writeZip(bomb, { 'BOMBUSDT-1m-2024-02.csv': () => repeated([...klineLines(1)][0], 400 * MIB) });
@@ -224,6 +245,16 @@ describe('bounded kline imports on a real HTTP server (MariaDB, default limits)'
     expect(await app.stored('ETHUSDT')).toBe(2_000);
     expect(readdirSync(app.uploadDir)).toEqual([]);
   }, 60_000);
+
+  it('frees the slot and removes the partial upload when the client disconnects during the upload', async () => {
+    const upload = openUpload(app.base, 'DOGEUSDT-1m-2024-05.csv');
+    upload.send(csvOf(klineLines(5_000, Date.UTC(2024, 4, 1))));
+    await waitFor('the upload to hold the slot', async () => ((await probe()).status === 429 ? true : undefined));
+    upload.request.destroy();
+    await waitFor('the import slot to be free', async () => ((await probe()).status === 422 ? true : undefined));
+    expect(readdirSync(app.uploadDir)).toEqual([]);
+    expect(await app.stored('DOGEUSDT')).toBe(0);
+  });
 
   it('stops an import when its client disconnects: the file is rolled back, nothing is stored, the slot is freed', async () => {
     const zipPath = join(app.workDir, 'SOLUSDT-1m-2024-04.zip');

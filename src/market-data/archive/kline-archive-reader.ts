@@ -71,6 +71,10 @@ async function* csvLines(entry: string, stream: Readable, meter: ByteMeter, sign
     if (error instanceof CsvError && error.code === 'CSV_MAX_RECORD_SIZE') {
       throw new ImportLimitExceeded('IMPORT_MAX_LINE_BYTES', meter.maxLineBytes, `a record of ${entry}`);
     }
+    // yauzl stops an entry at the size its header states; more means the zip is damaged or forged.
+    if (error instanceof Error && error.message.startsWith('too many bytes in the stream')) {
+      throw new Error(`${entry} inflates to more bytes than its zip header says (${error.message}): the zip is damaged or forged`, { cause: error });
+    }
     throw error;
   }
 }
