@@ -33,6 +33,16 @@ function* klineLines(count: number, start = Date.UTC(2024, 0, 1)): Generator<str
   }
 }
 
+/** The same lines as klineLines, joined 1,000 to a chunk so that large files are generated quickly. */
+function* klineChunks(count: number, start?: number): Generator<string> {
+  const lines = klineLines(count, start);
+  for (let done = 0; done < count; done += 1_000) {
+    let chunk = '';
+    for (let i = 0; i < 1_000 && done + i < count; i++) chunk += lines.next().value as string;
+    yield chunk;
+  }
+}
+
 /** `bytes` of `pattern` repeated, in 64 KiB chunks (no newline in the pattern: a single line as long as the CSV). */
 function* repeated(pattern: string, bytes: number): Generator<Buffer> {
   const chunk = Buffer.from(pattern.repeat(Math.ceil((64 * KIB) / pattern.length)));
@@ -258,29 +268,30 @@ describe('bounded kline imports on a real HTTP server (MariaDB, default limits)'
 
   it('stops an import when its client disconnects: the file is rolled back, nothing is stored, the slot is freed', async () => {
     const zipPath = join(app.workDir, 'SOLUSDT-1m-2024-04.zip');
-    await writeZip(zipPath, { 'SOLUSDT-1m-2024-04.csv': () => klineLines(150_000, Date.UTC(2024, 3, 1)) });
-    const database = new URL(databaseUrl).pathname.slice(1);
-    const connection = await createConnection(databaseUrl.replace(/\/[^/]+$/, ''));
-    // Rows written by the import's open transaction, read from InnoDB itself; undefined when none is open.
-    const openImportRows = async (): Promise<number | undefined> => {
-      const [rows] = await connection.query(
-        `SELECT t.trx_rows_modified AS modified FROM information_schema.innodb_trx t
-           JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id WHERE p.db = ?`,
-        [database],
-      );
-      const list = rows as { modified: number }[];
-      return list.length === 0 ? undefined : Math.max(...list.map((row) => Number(row.modified)));
+    const rows = 600_000;
+    await writeZip(zipPath, { 'SOLUSDT-1m-2024-04.csv': () => klineChunks(rows, Date.UTC(2024, 3, 1)) });
+    // READ UNCOMMITTED sees the import's rows while its transaction is open: when it starts writing, and whether it
+    // is rolled back (back to 0) or carries on (up to every row).
+    const connection = await createConnection(databaseUrl);
+    await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED');
+    const written = async (): Promise<number> => {
+      const [result] = await connection.query("SELECT COUNT(*) AS n FROM klines WHERE symbol = 'SOLUSDT'");
+      return Number((result as { n: number }[])[0].n);
     };
     try {
       const upload = openUpload(app.base, 'SOLUSDT-1m-2024-04.zip');
       upload.send(readFileSync(zipPath));
       void upload.finish();
-      await waitFor('the import to write its first batch', async () => ((await openImportRows()) ?? 0) > 0 ? true : undefined);
+      const before = await waitFor('the import to write its first batch', async () => {
+        const n = await written();
+        return n > 0 ? n : undefined;
+      });
       upload.request.destroy();
+      expect(before).toBeLessThan(rows);
 
-      await waitFor('the import transaction to end', async () => ((await openImportRows()) === undefined ? true : undefined), 120_000);
-      expect(await app.stored('SOLUSDT')).toBe(0);
+      await waitFor('the import to be rolled back', async () => ((await written()) === 0 ? true : undefined), 120_000);
       await waitFor('the import slot to be free', async () => ((await probe()).status === 422 ? true : undefined));
+      expect(await app.stored('SOLUSDT')).toBe(0);
       expect(readdirSync(app.uploadDir)).toEqual([]);
     } finally {
       await connection.end();
