@@ -77,6 +77,7 @@ function openUpload(base: string, fileName: string): { request: ClientRequest; s
   const boundary = 'opa-import-limits-boundary';
   const request = httpRequest(`${base}/api/klines/import`, {
     method: 'POST',
+    agent: false, // a connection of its own, closed with the request, so none lingers after the suite
     headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'x-api-key': API_KEY },
   });
   request.on('error', () => undefined); // the abort test destroys it on purpose
