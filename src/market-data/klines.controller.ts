@@ -92,6 +92,7 @@ export class KlinesController {
     },
   })
   @ApiOkResponse({ type: ImportResponse })
+  @ApiBadRequestResponse({ description: 'No file, a bad symbol or interval field, or an upload its client cut short (rule uploadInterrupted)' })
   @ApiUnprocessableEntityResponse({ type: ImportResponse, description: 'At least one file was rejected' })
   @ApiPayloadTooLargeResponse({
     description:
