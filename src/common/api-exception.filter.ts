@@ -46,14 +46,16 @@ function fromHttpException(exception: HttpException): ErrorResponse {
   if (parserError) return errorResponse({ statusCode, ...parserError });
   const answer = exception.getResponse();
   if (typeof answer === 'string') return errorResponse({ statusCode, message: answer });
-  const given = answer as { code?: unknown; message?: unknown; errors?: unknown };
+  const given = answer as { code?: unknown; message?: unknown; errors?: unknown; files?: unknown };
   const errors = Array.isArray(given.errors) ? (given.errors as FieldError[]) : [];
-  return errorResponse({
+  const body = errorResponse({
     statusCode,
     code: typeof given.code === 'string' ? given.code : undefined,
     message: messageOf(given.message) ?? (errors.length > 0 ? summaryOf(errors) : exception.message),
     errors,
   });
+  // The import's 413 also reports the files it read (see ErrorResponse.files).
+  return Array.isArray(given.files) ? { ...body, files: given.files as unknown[] } : body;
 }
 
 /** Nest's own exceptions carry a string, its ValidationPipe's default a string array. */

@@ -38,7 +38,7 @@ export class ErrorResponse {
       'Stable machine-readable reason: VALIDATION_FAILED, MALFORMED_JSON, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, ' +
       'UNAUTHORIZED, FORBIDDEN_HOST, FORBIDDEN_ORIGIN, NOT_FOUND, RATE_LIMITED, INTERNAL_ERROR, or a module code such as ' +
       'MODEL_NOT_FOUND, MODEL_NOT_READY, BACKTEST_NOT_FOUND, INSUFFICIENT_DATA, INVALID_PARAMETERS, EXCHANGE_UNAVAILABLE, ' +
-      'INDEXING_DISABLED, ELASTICSEARCH_UNAVAILABLE',
+      'INDEXING_DISABLED, ELASTICSEARCH_UNAVAILABLE, JOB_QUEUE_FULL, IMPORT_LIMIT_EXCEEDED, IMPORT_BUSY',
   })
   code!: string;
 
@@ -47,6 +47,13 @@ export class ErrorResponse {
 
   @ApiPropertyOptional({ type: [FieldErrorResponse], description: 'One entry per broken rule, when the fault lies in named fields' })
   errors?: FieldErrorResponse[];
+
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'object' },
+    description: 'POST /api/klines/import only (413): the report of each file read before the limit was passed, the last being the file that passed it',
+  })
+  files?: unknown[];
 }
 
 /** Codes for the statuses whose status text is not the name we want clients to see. */

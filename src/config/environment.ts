@@ -16,6 +16,7 @@ import {
 } from 'class-validator';
 import { CronTime } from 'cron';
 import ms from 'ms';
+import { DEFAULT_IMPORT_LIMITS } from '../market-data/archive/import-limits';
 import { BINANCE_INTERVALS } from '../market-data/binance-interval';
 import { IsCronExpression as IsModelCronExpression } from '../modelling/cron-expression';
 
@@ -89,6 +90,41 @@ export class Environment {
   @Transform(({ value }: { value: unknown }) => (value === undefined || value === '' ? 'log' : value))
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], { message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose' })
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
+
+  // --- Kline imports (src/market-data/archive): POST /api/klines/import and npm run import:klines ---
+
+  @Transform(integerOr(DEFAULT_IMPORT_LIMITS.maxUploadBytes))
+  @IsInt({ message: 'IMPORT_MAX_UPLOAD_BYTES must be an integer (bytes per uploaded file)' })
+  @Min(1024, { message: 'IMPORT_MAX_UPLOAD_BYTES must be at least 1024' })
+  IMPORT_MAX_UPLOAD_BYTES = DEFAULT_IMPORT_LIMITS.maxUploadBytes;
+
+  @Transform(integerOr(DEFAULT_IMPORT_LIMITS.maxFiles))
+  @IsInt({ message: 'IMPORT_MAX_FILES must be an integer from 1 to 1000 (files per upload)' })
+  @Min(1, { message: 'IMPORT_MAX_FILES must be an integer from 1 to 1000 (files per upload)' })
+  @Max(1000, { message: 'IMPORT_MAX_FILES must be an integer from 1 to 1000 (files per upload)' })
+  IMPORT_MAX_FILES = DEFAULT_IMPORT_LIMITS.maxFiles;
+
+  @Transform(integerOr(DEFAULT_IMPORT_LIMITS.maxEntryBytes))
+  @IsInt({ message: 'IMPORT_MAX_ENTRY_BYTES must be an integer (uncompressed bytes per CSV)' })
+  @Min(1024, { message: 'IMPORT_MAX_ENTRY_BYTES must be at least 1024' })
+  IMPORT_MAX_ENTRY_BYTES = DEFAULT_IMPORT_LIMITS.maxEntryBytes;
+
+  @Transform(integerOr(DEFAULT_IMPORT_LIMITS.maxFileBytes))
+  @IsInt({ message: 'IMPORT_MAX_FILE_BYTES must be an integer (uncompressed bytes per archive file)' })
+  @Min(1024, { message: 'IMPORT_MAX_FILE_BYTES must be at least 1024' })
+  IMPORT_MAX_FILE_BYTES = DEFAULT_IMPORT_LIMITS.maxFileBytes;
+
+  @Transform(integerOr(DEFAULT_IMPORT_LIMITS.maxLineBytes))
+  @IsInt({ message: 'IMPORT_MAX_LINE_BYTES must be an integer from 256 to 1048576 (bytes per CSV line)' })
+  @Min(256, { message: 'IMPORT_MAX_LINE_BYTES must be an integer from 256 to 1048576 (bytes per CSV line)' })
+  @Max(1_048_576, { message: 'IMPORT_MAX_LINE_BYTES must be an integer from 256 to 1048576 (bytes per CSV line)' })
+  IMPORT_MAX_LINE_BYTES = DEFAULT_IMPORT_LIMITS.maxLineBytes;
+
+  /** Unset: the system temp directory. Uploads are removed when their request ends. */
+  @IsOptional()
+  @Transform(trimmedOrUndefined)
+  @IsString()
+  IMPORT_UPLOAD_DIR?: string;
 
   // --- Ingestion (src/ingestion): Binance client, rate limits, backfill jobs and the scheduled sync ---
 

@@ -6,6 +6,7 @@ import {
   HttpStatus,
   Post,
   Query,
+  Req,
   Res,
   UploadedFiles,
   UseGuards,
@@ -18,23 +19,22 @@ import {
   ApiConsumes,
   ApiOkResponse,
   ApiOperation,
+  ApiPayloadTooLargeResponse,
   ApiSecurity,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { ApiKeyGuard } from '../common/api-key.guard';
 import { badField } from '../common/validation';
 import { KlineImportService } from './archive/kline-import.service';
+import { IMPORT_RETRY_AFTER_SECONDS, importLimitException, ImportUploadInterceptor } from './import-upload.interceptor';
 import { ImportKlinesBodyDto } from './dto/import-klines.body.dto';
 import { GetKlinesQueryDto, SymbolIntervalQueryDto } from './dto/kline-query.dto';
 import { CoverageResponse, ImportResponse, KlinePageResponse, StoredPairResponse } from './dto/kline.response';
 import { KlinesService } from './klines.service';
-
-const MAX_UPLOAD_FILES = 100;
-const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
 
 @ApiTags('market data')
 @Controller()
@@ -70,12 +70,14 @@ export class KlinesController {
   @UseGuards(ApiKeyGuard)
   @ApiSecurity('api-key')
   @HttpCode(HttpStatus.OK)
-  @UseInterceptors(FilesInterceptor('files', MAX_UPLOAD_FILES, { dest: tmpdir(), limits: { fileSize: MAX_UPLOAD_BYTES } }))
+  // Upload directory and size/count limits come from MulterModule (market-data.module.ts), read from the environment.
+  @UseInterceptors(ImportUploadInterceptor, FilesInterceptor('files'))
   @ApiOperation({
     summary: 'Import Binance kline archive files (.csv or .zip from data.binance.vision)',
     description:
       'Each file is imported all-or-nothing. Re-importing stored candles changes nothing; overlapping files only add ' +
-      'what is missing. Answers 200 when every file was imported, 422 (same body) when any file was rejected.',
+      'what is missing. Answers 200 when every file was imported, 422 (same body) when any file was rejected. ' +
+      'Imports run one at a time and stop when the client disconnects; sizes are bounded (README, Security › Imports).',
   })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -90,22 +92,43 @@ export class KlinesController {
     },
   })
   @ApiOkResponse({ type: ImportResponse })
+  @ApiBadRequestResponse({ description: 'No file, a bad symbol or interval field, or an upload its client cut short (rule uploadInterrupted)' })
   @ApiUnprocessableEntityResponse({ type: ImportResponse, description: 'At least one file was rejected' })
+  @ApiPayloadTooLargeResponse({
+    description:
+      'A limit was passed (upload size or file count, or a CSV, archive or line too large once read); errors[0].rule ' +
+      'names its variable (IMPORT_MAX_*). Nothing of that file was stored, later files were not read; `files` lists ' +
+      'the files read, those before it stay imported.',
+  })
+  @ApiTooManyRequestsResponse({ description: `Another import is running; retry after the Retry-After header (${IMPORT_RETRY_AFTER_SECONDS} s)` })
   async importKlines(
     @UploadedFiles() files: Express.Multer.File[] | undefined,
     @Body() body: ImportKlinesBodyDto,
+    @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<ImportResponse> {
     if (!files || files.length === 0) throw badField('files', 'required', 'files: at least one archive file is required');
+    // A client that disconnects abandons its import: the reading stops and the current file is rolled back.
+    const clientGone = new AbortController();
+    const abortUnlessAnswered = () => {
+      if (!response.writableFinished) clientGone.abort();
+    };
+    response.once('close', abortUnlessAnswered);
+    if (request.socket.destroyed) abortUnlessAnswered(); // gone while the upload was being stored
     try {
-      const results = await this.importer.importFiles(
+      const batch = await this.importer.importFiles(
         files.map((file) => ({ name: file.originalname, path: file.path })),
         body,
+        clientGone.signal,
       );
-      const rejected = results.filter((result) => result.status === 'rejected').length;
+      if (batch.stop?.reason === 'limit') {
+        throw importLimitException(batch.stop.exceeded, 'nothing of that file was stored and later files were not read', batch.files);
+      }
+      const rejected = batch.files.filter((result) => result.status === 'rejected').length;
       if (rejected > 0) response.status(HttpStatus.UNPROCESSABLE_ENTITY);
-      return { files: results, imported_files: results.length - rejected, rejected_files: rejected };
+      return { files: batch.files, imported_files: batch.files.length - rejected, rejected_files: rejected };
     } finally {
+      response.off('close', abortUnlessAnswered);
       await Promise.all(files.map((file) => rm(file.path, { force: true })));
     }
   }

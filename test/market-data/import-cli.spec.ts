@@ -11,11 +11,11 @@ const ROOT = resolve(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'src', 'market-data', 'cli', 'import-klines.cli.js');
 const csv = readSharedCsv(BTCUSDT_1H_CSV);
 
-function runImport(databaseUrl: string, args: string[]) {
+function runImport(databaseUrl: string, args: string[], environment: Record<string, string> = {}) {
   return spawnSync(process.execPath, [CLI, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...environment },
   });
 }
 
@@ -87,6 +87,24 @@ describe('npm run import:klines', () => {
     expect(result.stdout).toContain('REJECTED  bad.csv (SOLUSDT 1h), nothing written');
     expect(result.stdout).toMatch(/line 5 of .*bad\.csv: high "-5"/);
     expect(await storedCount('SOLUSDT')).toBe(0);
+  });
+
+  it('rejects a file past IMPORT_MAX_ENTRY_BYTES, keeps the files before it and does not read the ones after', async () => {
+    const files = [
+      ['DOGEUSDT-1h-2024-01.csv', csv.lines.slice(200, 210)],
+      ['DOGEUSDT-1h-2024-02.csv', csv.lines.slice(300, 400)], // ~10 KB, over the 4 KiB below
+      ['DOGEUSDT-1h-2024-03.csv', csv.lines.slice(500, 510)],
+    ] as const;
+    const paths = files.map(([name, lines]) => {
+      writeFileSync(join(workDir, name), lines.join('\n'));
+      return join(workDir, name);
+    });
+    const result = runImport(databaseUrl, ['--symbol', 'DOGEUSDT', '--interval', '1h', ...paths], { IMPORT_MAX_ENTRY_BYTES: '4096' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('imported  DOGEUSDT-1h-2024-01.csv (DOGEUSDT 1h): 10 klines');
+    expect(result.stdout).toMatch(/REJECTED {2}DOGEUSDT-1h-2024-02\.csv .*nothing written:\n.*exceeds IMPORT_MAX_ENTRY_BYTES \(4096 bytes\)/);
+    expect(result.stdout).toContain(`NOT READ  ${paths[2]} (IMPORT_MAX_ENTRY_BYTES was exceeded)`);
+    expect(await storedCount('DOGEUSDT')).toBe(10);
   });
 
   it('exits 2 with usage when no file is given, and names a bad DATABASE_URL', () => {

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { type ArchiveLine, type ArchiveSource, readArchiveLines } from './kline-archive-reader';
+import { type ArchiveLimits, ImportLimitExceeded } from './import-limits';
+import { type ArchiveLine, type ArchiveSource, readArchiveLines, type ReadOptions } from './kline-archive-reader';
 import { parseKlineRow } from './kline-row-parser';
 
 const HEADER =
@@ -40,9 +41,9 @@ function zip(name: string, entries: Record<string, string>): string {
   return path;
 }
 
-async function collect(source: ArchiveSource): Promise<ArchiveLine[]> {
+async function collect(source: ArchiveSource, options?: ReadOptions): Promise<ArchiveLine[]> {
   const lines: ArchiveLine[] = [];
-  for await (const line of readArchiveLines(source)) lines.push(line);
+  for await (const line of readArchiveLines(source, options)) lines.push(line);
   return lines;
 }
 
@@ -227,5 +228,70 @@ describe('readArchiveLines', () => {
         [Date.UTC(2025, 0, 1, 0, 1), Date.UTC(2025, 0, 1, 0, 2) - 1],
       ]);
     });
+  });
+});
+
+describe('readArchiveLines limits', () => {
+  const limits: ArchiveLimits = { maxEntryBytes: 4096, maxFileBytes: 6144, maxLineBytes: 256 };
+  /** ROW_1-shaped lines, one minute apart, `count` of them (~150 bytes each). */
+  const rows = (count: number) => {
+    const [openTime, ...rest] = split(ROW_1);
+    return Array.from({ length: count }, (_, i) => `${Number(openTime) + i * 60_000_000},${rest.join(',')}\n`).join('');
+  };
+  const limitOf = async (promise: Promise<unknown>): Promise<string> => {
+    const error: unknown = await promise.then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    if (!(error instanceof ImportLimitExceeded)) throw new Error(`expected ImportLimitExceeded, got ${String(error)}`);
+    return error.variable;
+  };
+
+  it('reads lines right at the line limit (the line break not counted)', async () => {
+    const line = `${'1,'.repeat(127)}11`;
+    expect(line).toHaveLength(256);
+    expect(await collect({ name: 'edge.csv', content: Buffer.from(`${line}\n`.repeat(15)) }, { limits })).toHaveLength(15);
+  });
+
+  it('counts the bytes of a plain CSV as they are read and stops past IMPORT_MAX_ENTRY_BYTES', async () => {
+    expect(await limitOf(collect({ name: 'big.csv', content: Buffer.from(rows(40)) }, { limits }))).toBe('IMPORT_MAX_ENTRY_BYTES');
+  });
+
+  it('refuses a zip entry whose header admits to more than IMPORT_MAX_ENTRY_BYTES', async () => {
+    const path = zip('big.zip', { 'a.csv': rows(40) });
+    expect(await limitOf(collect({ name: 'big.zip', path }, { limits }))).toBe('IMPORT_MAX_ENTRY_BYTES');
+  });
+
+  it('counts every CSV of a zip together against IMPORT_MAX_FILE_BYTES', async () => {
+    const path = zip('two.zip', { 'a.csv': rows(25), 'b.csv': rows(25) }); // ~3.7 KB each, ~7.4 KB together
+    expect(await limitOf(collect({ name: 'two.zip', path }, { limits }))).toBe('IMPORT_MAX_FILE_BYTES');
+  });
+
+  it('stops a line past IMPORT_MAX_LINE_BYTES: one long field, only delimiters, or a quoted field spanning lines', async () => {
+    for (const text of ['9'.repeat(300), ','.repeat(300), `"${'x\n'.repeat(150)}"`]) {
+      expect(await limitOf(collect({ name: 'long.csv', content: Buffer.from(`${ROW_1}\n${text}\n`) }, { limits }))).toBe(
+        'IMPORT_MAX_LINE_BYTES',
+      );
+    }
+  });
+
+  it('names the variable and the limit in its message', async () => {
+    await expect(collect({ name: 'big.csv', content: Buffer.from(rows(40)) }, { limits })).rejects.toThrow(
+      'big.csv (uncompressed) exceeds IMPORT_MAX_ENTRY_BYTES (4096 bytes)',
+    );
+  });
+
+  it('stops reading with an AbortError once the signal aborts', async () => {
+    const path = zip('abort.zip', { 'a.csv': rows(2000) });
+    const controller = new AbortController();
+    const seen: ArchiveLine[] = [];
+    const reading = (async () => {
+      for await (const line of readArchiveLines({ name: 'abort.zip', path }, { signal: controller.signal })) {
+        seen.push(line);
+        if (seen.length === 10) controller.abort();
+      }
+    })();
+    await expect(reading).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }) as Error);
+    expect(seen.length).toBeLessThan(2000);
   });
 });

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { basename } from 'node:path';
 import { DataSource } from 'typeorm';
@@ -6,6 +6,7 @@ import { type BinanceInterval, isBinanceInterval } from '../binance-interval';
 import type { KlineRecord } from '../kline-record';
 import { SYMBOL_PATTERN } from '../kline-record';
 import { KlineRepository } from '../kline.repository';
+import { type ArchiveLimits, IMPORT_LIMITS, ImportLimitExceeded } from './import-limits';
 import { type ArchiveSource, readArchiveLines } from './kline-archive-reader';
 import { parseKlineRow } from './kline-row-parser';
 
@@ -44,6 +45,15 @@ export interface ImportOptions {
   interval?: string;
 }
 
+/** Why an import stopped before its last file: a file passed a limit, or the caller aborted (client gone). */
+export type ImportStop = { reason: 'limit'; exceeded: ImportLimitExceeded } | { reason: 'aborted' };
+
+export interface ImportBatch {
+  /** The files read, in order; files after a stop are not read and not listed. */
+  files: FileImportResult[];
+  stop: ImportStop | null;
+}
+
 class RejectedFile extends Error {}
 
 /** Imports Binance kline archive files, each one all-or-nothing inside its own transaction. */
@@ -54,15 +64,33 @@ export class KlineImportService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly klines: KlineRepository,
+    @Inject(IMPORT_LIMITS) private readonly limits: ArchiveLimits,
   ) {}
 
-  async importFiles(sources: readonly ArchiveSource[], options: ImportOptions = {}): Promise<FileImportResult[]> {
-    const results: FileImportResult[] = [];
-    for (const source of sources) results.push(await this.importFile(source, options));
-    return results;
+  /**
+   * Imports the files in order, each all-or-nothing. A file that passes a limit, or an abort, stops the batch: that
+   * file is rolled back and the later files are not read (files finished before stay imported).
+   */
+  async importFiles(sources: readonly ArchiveSource[], options: ImportOptions = {}, signal?: AbortSignal): Promise<ImportBatch> {
+    const files: FileImportResult[] = [];
+    for (const source of sources) {
+      if (signal?.aborted) return { files, stop: { reason: 'aborted' } };
+      const { result, stop } = await this.importOne(source, options, signal);
+      files.push(result);
+      if (stop) return { files, stop };
+    }
+    return { files, stop: null };
   }
 
   async importFile(source: ArchiveSource, options: ImportOptions = {}): Promise<FileImportResult> {
+    return (await this.importOne(source, options)).result;
+  }
+
+  private async importOne(
+    source: ArchiveSource,
+    options: ImportOptions,
+    signal?: AbortSignal,
+  ): Promise<{ result: FileImportResult; stop: ImportStop | null }> {
     const name = basename(source.name);
     const result: FileImportResult = {
       file: name,
@@ -82,7 +110,7 @@ export class KlineImportService {
     if ('error' in target) {
       result.errors.push({ line: 0, reason: target.error });
       result.error_count = 1;
-      return result;
+      return { result, stop: null };
     }
     result.symbol = target.symbol;
     result.interval = target.interval;
@@ -90,9 +118,10 @@ export class KlineImportService {
     try {
       await this.dataSource.transaction(async (manager) => {
         const before = await this.klines.count(target.symbol, target.interval, undefined, undefined, manager);
-        await this.readAndWrite(source, target.symbol, target.interval, result, async (batch) => {
+        await this.readAndWrite(source, target.symbol, target.interval, result, signal, async (batch) => {
           await this.klines.upsert(batch, manager);
         });
+        signal?.throwIfAborted(); // read to the end, but the caller is gone: roll back rather than commit
         if (result.error_count > 0) throw new RejectedFile();
         result.inserted = (await this.klines.count(target.symbol, target.interval, undefined, undefined, manager)) - before;
       });
@@ -103,13 +132,20 @@ export class KlineImportService {
       );
     } catch (error) {
       result.inserted = 0;
+      if (signal?.aborted) {
+        this.logger.warn(`Aborted ${name}: rolled back after ${result.klines} klines read`);
+        result.errors.push({ line: 0, reason: 'the import was aborted; nothing of this file was stored' });
+        result.error_count++;
+        return { result, stop: { reason: 'aborted' } };
+      }
       if (!(error instanceof RejectedFile)) {
         result.errors.push({ line: 0, reason: error instanceof Error ? error.message : String(error) });
         result.error_count++;
       }
       this.logger.warn(`Rejected ${name}: ${result.error_count} error(s), first: ${describe(result.errors[0])}`);
+      if (error instanceof ImportLimitExceeded) return { result, stop: { reason: 'limit', exceeded: error } };
     }
-    return result;
+    return { result, stop: null };
   }
 
   private async readAndWrite(
@@ -117,12 +153,13 @@ export class KlineImportService {
     symbol: string,
     interval: BinanceInterval,
     result: FileImportResult,
+    signal: AbortSignal | undefined,
     write: (batch: KlineRecord[]) => Promise<void>,
   ): Promise<void> {
     const seenOpenTimes = new Map<number, number>();
     let batch: KlineRecord[] = [];
     const firstLineOfEntry = new Set<string>();
-    for await (const { entry, line, fields } of readArchiveLines(source)) {
+    for await (const { entry, line, fields } of readArchiveLines(source, { limits: this.limits, signal })) {
       const isFirstLine = !firstLineOfEntry.has(entry);
       firstLineOfEntry.add(entry);
       const parsed = parseKlineRow(fields, symbol, interval, isFirstLine);

@@ -10,7 +10,9 @@ const USAGE = `Usage: npm run import:klines -- [--symbol BTCUSDT] [--interval 1h
 
 Imports Binance kline archive files (.csv or .zip from data.binance.vision) into the configured database
 (DATABASE_URL, or the embedded SQLite file). Symbol and interval default to what the file name says
-(BTCUSDT-1h-2024-01.zip). Each file is all-or-nothing; the exit code is 1 when any file was rejected.`;
+(BTCUSDT-1h-2024-01.zip). Each file is all-or-nothing; the exit code is 1 when any file was rejected.
+A file larger than the IMPORT_MAX_ENTRY_BYTES / IMPORT_MAX_FILE_BYTES / IMPORT_MAX_LINE_BYTES limits is rejected and
+stops the import (later files are not read).`;
 
 function parseCommandLine(argv: string[]): { symbol?: string; interval?: string; files: string[] } {
   const { values, positionals } = parseArgs({
@@ -52,12 +54,22 @@ async function main(): Promise<number> {
   });
   try {
     const importer = context.get(KlineImportService);
-    const results = await importer.importFiles(
+    // Ctrl-C rolls the current file back instead of leaving the process to die mid-transaction.
+    const interrupted = new AbortController();
+    process.once('SIGINT', () => interrupted.abort());
+    const batch = await importer.importFiles(
       args.files.map((path) => ({ name: path, path })),
       { symbol: args.symbol, interval: args.interval },
+      interrupted.signal,
     );
-    for (const result of results) process.stdout.write(`${describe(result)}\n`);
-    return results.some((result) => result.status === 'rejected') ? 1 : 0;
+    for (const result of batch.files) process.stdout.write(`${describe(result)}\n`);
+    const unread = args.files.slice(batch.files.length);
+    if (batch.stop && unread.length > 0) {
+      const why = batch.stop.reason === 'limit' ? `${batch.stop.exceeded.variable} was exceeded` : 'the import was interrupted';
+      process.stdout.write(`NOT READ  ${unread.join(', ')} (${why})\n`);
+    }
+    if (batch.stop?.reason === 'aborted') return 130;
+    return batch.files.some((result) => result.status === 'rejected') ? 1 : 0;
   } finally {
     await context.close();
   }
