@@ -146,7 +146,7 @@ describe('one error body for every 4xx (keyless app on SQLite)', () => {
       { required?: string[]; properties: Record<string, { type?: string; items?: { $ref: string } }> }
     >;
     expect(schemas.ErrorResponse.required?.sort()).toEqual(['code', 'error', 'message', 'statusCode']);
-    expect(Object.keys(schemas.ErrorResponse.properties).sort()).toEqual(['code', 'error', 'errors', 'message', 'statusCode']);
+    expect(Object.keys(schemas.ErrorResponse.properties).sort()).toEqual(['code', 'error', 'errors', 'files', 'message', 'statusCode']);
     expect(schemas.ErrorResponse.properties.errors.items?.$ref).toBe('#/components/schemas/FieldErrorResponse');
     expect(schemas.FieldErrorResponse.required?.sort()).toEqual(['field', 'message', 'rule']);
   });
