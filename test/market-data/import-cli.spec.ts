@@ -75,6 +75,15 @@ describe('npm run import:klines', () => {
     expect(await storedCount('ETHUSDT')).toBe(48);
   });
 
+  it('reads symbol and interval from a Binance file name without its date part too (ADAUSDT-1h.csv)', async () => {
+    const csvPath = join(workDir, 'ADAUSDT-1h.csv');
+    writeFileSync(csvPath, `${csv.header}\n${csv.lines.slice(-24).join('\n')}\n`);
+    const result = runImport(databaseUrl, [csvPath]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('imported  ADAUSDT-1h.csv (ADAUSDT 1h): 24 klines, 24 new');
+    expect(await storedCount('ADAUSDT')).toBe(24);
+  });
+
   it('exits 1 naming file, line and reason when a file is rejected, and writes nothing of it', async () => {
     const bad = join(workDir, 'bad.csv');
     const good = csv.lines.slice(100, 103);

@@ -13,7 +13,8 @@ import { parseKlineRow } from './kline-row-parser';
 const WRITE_BATCH_ROWS = 5_000;
 const REPORTED_PROBLEMS = 50;
 // data.binance.vision names files SYMBOL-INTERVAL-YYYY-MM[-DD].(csv|zip) and spells the month interval "1mo".
-const ARCHIVE_NAME = /^([A-Z0-9]{2,20})-(\w{2,3})-\d{4}-\d{2}(?:-\d{2})?\.(?:csv|zip)$/i;
+/** Binance's archive names, with or without the date part: BTCUSDT-1h-2024-01.zip, BTCUSDT-1m-2024-01-31.csv, BTCUSDT-1m.csv. */
+const ARCHIVE_NAME = /^([A-Z0-9]{2,20})-(\w{2,3})(?:-\d{4}-\d{2}(?:-\d{2})?)?\.(?:csv|zip)$/i;
 
 export interface RowProblem {
   line: number;
