@@ -17,7 +17,7 @@ export function isIndexName(value: unknown): value is IndexName {
 }
 
 /** The mapping types the templates use (the test distribution has no scaled_float: prices are double). */
-export type FieldType = 'keyword' | 'date' | 'double' | 'integer' | 'long';
+export type FieldType = 'keyword' | 'date' | 'double' | 'integer' | 'long' | 'boolean';
 
 export interface IndexDocument {
   /** Elasticsearch _id, derived from the row's natural key, so indexing a row again overwrites it. */

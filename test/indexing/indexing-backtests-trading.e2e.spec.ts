@@ -132,6 +132,7 @@ describe('Backtests and paper trading indexed into a real Elasticsearch through 
         return_pct: Number(trade.return_pct),
         fees: Number(trade.fees),
         exit_reason: trade.exit_reason,
+        in_sample: backtest.summary!.overlaps_training,
       });
     }
     const points = await mysqlRows('SELECT * FROM backtest_equity WHERE backtest_id = ? AND time IN (?, ?, ?)', [
@@ -148,6 +149,7 @@ describe('Backtests and paper trading indexed into a real Elasticsearch through 
         equity: Number(point.equity),
         buy_and_hold_equity: Number(point.buy_and_hold_equity),
         drawdown: Number(point.drawdown),
+        in_sample: backtest.summary!.overlaps_training,
       });
     }
     const maxDrawdown = await es.search({ index: `${prefix}backtest-equity`, size: 0, aggs: { dd: { max: { field: 'drawdown' } } } });

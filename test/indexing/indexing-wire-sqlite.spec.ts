@@ -89,7 +89,7 @@ describe('Backtest and trading sources on SQLite: chunked references, bounded ba
     const doc = (await es.get<Record<string, unknown>>({ index: `${prefix}backtest-equity`, id: `${backtest.id}:${time[12_345]}` }))._source;
     expect(doc).toEqual({
       backtest_id: String(backtest.id), model_id: String(model.id), symbol: 'BTCUSDT', interval: '1h', time: time[12_345], equity: equity[12_345],
-      buy_and_hold_equity: buyAndHold[12_345], drawdown: drawdown[12_345],
+      buy_and_hold_equity: buyAndHold[12_345], drawdown: drawdown[12_345], in_sample: false,
     });
     expect((await allIds(es, `${prefix}backtest-trades`)).sort()).toEqual([`${backtest.id}:1`, `${backtest.id}:2`, `${backtest.id}:3`]);
     const trade = (await es.get<Record<string, unknown>>({ index: `${prefix}backtest-trades`, id: `${backtest.id}:3` }))._source;

@@ -38,6 +38,7 @@ interface TradeRow {
   return_pct: number | string;
   fees: number | string;
   exit_reason: string;
+  summary: string | null;
 }
 
 interface EquityRow {
@@ -49,6 +50,7 @@ interface EquityRow {
   equity: number | string;
   buy_and_hold_equity: number | string;
   drawdown: number | string;
+  summary: string | null;
 }
 
 /** `<backtest_id>:<seq>`: the natural key of `backtest_trades`. */
@@ -59,7 +61,7 @@ export function backtestTradeDocumentId(backtestId: unknown, seq: unknown): stri
 function tradesSelect(q: (name: string) => string): string {
   const trade = ['backtest_id', 'seq', 'side', 'entry_time', 'exit_time', 'entry_price', 'exit_price', 'quantity', 'pnl', 'return_pct', 'fees', 'exit_reason'];
   return (
-    `SELECT ${trade.map((c) => `t.${q(c)}`).join(', ')}, b.${q('model_id')}, b.${q('symbol')}, b.${q('interval')}` +
+    `SELECT ${trade.map((c) => `t.${q(c)}`).join(', ')}, b.${q('model_id')}, b.${q('symbol')}, b.${q('interval')}, b.${q('summary')}` +
     ` FROM ${q('backtest_trades')} t JOIN ${q('backtests')} b ON b.${q('id')} = t.${q('backtest_id')}`
   );
 }
@@ -67,7 +69,7 @@ function tradesSelect(q: (name: string) => string): string {
 function equitySelect(q: (name: string) => string): string {
   const point = ['backtest_id', 'time', 'equity', 'buy_and_hold_equity', 'drawdown'];
   return (
-    `SELECT ${point.map((c) => `e.${q(c)}`).join(', ')}, b.${q('model_id')}, b.${q('symbol')}, b.${q('interval')}` +
+    `SELECT ${point.map((c) => `e.${q(c)}`).join(', ')}, b.${q('model_id')}, b.${q('symbol')}, b.${q('interval')}, b.${q('summary')}` +
     ` FROM ${q('backtest_equity')} e JOIN ${q('backtests')} b ON b.${q('id')} = e.${q('backtest_id')}`
   );
 }
@@ -88,6 +90,7 @@ function tradeDocument(row: TradeRow): IndexDocument {
     return_pct: num(row.return_pct),
     fees: num(row.fees),
     exit_reason: row.exit_reason,
+    in_sample: inSample(row.summary),
   };
   return { id: backtestTradeDocumentId(row.backtest_id, row.seq), body };
 }
@@ -102,8 +105,18 @@ function equityDocument(row: EquityRow): IndexDocument {
     equity: num(row.equity),
     buy_and_hold_equity: num(row.buy_and_hold_equity),
     drawdown: num(row.drawdown),
+    in_sample: inSample(row.summary),
   };
   return { id: `${body.backtest_id}:${body.time}`, body };
+}
+
+/**
+ * The backtest's range overlaps its model's training data (`summary.overlaps_training`): an in-sample result, which
+ * Kibana must be able to tell apart (and filter out) from a test on unseen data.
+ */
+function inSample(summary: string | null): boolean {
+  if (summary === null) return false;
+  return (JSON.parse(summary) as { overlaps_training?: unknown }).overlaps_training === true;
 }
 
 /** Pages through `select` ordered by (backtest_id, `column`) with a keyset cursor. */
@@ -152,6 +165,7 @@ export const BACKTEST_TRADES_SOURCE: IndexSource = {
     return_pct: 'double',
     fees: 'double',
     exit_reason: 'keyword',
+    in_sample: 'boolean',
   },
   // The natural key is (backtest_id, seq); seq is not a document field, so the reader passes the row (with seq).
   documentId: (row) => backtestTradeDocumentId(row.backtest_id, row.seq),
@@ -185,6 +199,7 @@ export const BACKTEST_EQUITY_SOURCE: IndexSource = {
     equity: 'double',
     buy_and_hold_equity: 'double',
     drawdown: 'double',
+    in_sample: 'boolean',
   },
   documentId: (body) => `${String(body.backtest_id)}:${String(body.time)}`,
   reader: {
