@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Client } from '@elastic/elasticsearch';
+import type { MappingProperty } from '@elastic/elasticsearch/lib/api/types';
 import { ELASTICSEARCH_CLIENT } from './elasticsearch.client';
 import { type IndexName, INDEX_NAMES } from './index-source';
 import { indexTemplateOf, INDEX_SOURCES } from './index-sources';
@@ -36,22 +37,40 @@ export class IndexTemplatesService {
         template: template.template,
         _meta: template._meta,
       });
-      await this.createIndex(name);
+      if (!(await this.createIndex(name))) await this.addMissingFields(name, template.template.mappings.properties);
     }
     this.ready = true;
     this.logger.log(`Index templates and indices ready: ${INDEX_NAMES.map((name) => this.indexOf(name)).join(', ')}`);
   }
 
-  /** Creates the index from its template unless it exists. */
-  async createIndex(name: IndexName): Promise<void> {
+  /**
+   * An index made by an older version lacks the fields added since (e.g. backtest documents' in_sample) and, being
+   * strict, would reject documents carrying them: those fields are added to its mapping. Fields it has are left as
+   * they are (adding a field is always allowed; changing one is not).
+   */
+  private async addMissingFields(name: IndexName, properties: Record<string, MappingProperty>): Promise<void> {
     if (!this.client) return;
     const index = this.indexOf(name);
-    if (await this.client.indices.exists({ index })) return;
+    const current = await this.client.indices.getMapping({ index });
+    const existing = Object.values(current)[0]?.mappings.properties ?? {};
+    const missing = Object.fromEntries(Object.entries(properties).filter(([field]) => !(field in existing)));
+    if (Object.keys(missing).length === 0) return;
+    await this.client.indices.putMapping({ index, properties: missing });
+    this.logger.log(`${index}: added ${Object.keys(missing).join(', ')} to the mapping`);
+  }
+
+  /** Creates the index from its template unless it exists. true when this call created it. */
+  async createIndex(name: IndexName): Promise<boolean> {
+    if (!this.client) return false;
+    const index = this.indexOf(name);
+    if (await this.client.indices.exists({ index })) return false;
     try {
       await this.client.indices.create({ index });
+      return true;
     } catch (error) {
       const type = (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
       if (type !== 'resource_already_exists_exception') throw error;
+      return false;
     }
   }
 }
