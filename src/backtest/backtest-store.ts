@@ -8,6 +8,7 @@ import type { ClosedTrade } from '../trading/core';
 import type { BacktestBaselines, BacktestMetrics, BacktestSummary, StrategySettings, SymbolRulesView } from './backtest-documents';
 import { BacktestEntity } from './backtest.entity';
 import { BacktestError, BacktestErrorCode } from './backtest.errors';
+import { retryOnLockConflict } from '../platform/database/transient-errors';
 
 const BATCH_ROWS = 1000;
 const EQUITY_COLUMNS = ['backtest_id', 'time', 'equity', 'buy_and_hold_equity', 'drawdown'];
@@ -148,44 +149,46 @@ export class BacktestStore {
    */
   async saveResult(lease: JobLease, result: BacktestResultRows): Promise<void> {
     const id = lease.id;
-    await this.dataSource.transaction(async (manager) => {
-      const claimed = await manager.getRepository(BacktestEntity).update({ id, owner: lease.owner, status: 'running' }, { stage: 'saving' });
-      lease.confirm(claimed.affected);
-      await manager.query(`DELETE FROM ${this.q('backtest_equity')} WHERE ${this.q('backtest_id')} = ?`, [id]);
-      await manager.query(`DELETE FROM ${this.q('backtest_trades')} WHERE ${this.q('backtest_id')} = ?`, [id]);
-      const { time, equity, buyAndHold, drawdown } = result.equity;
-      for (let offset = 0; offset < time.length; offset += BATCH_ROWS) {
-        const end = Math.min(time.length, offset + BATCH_ROWS);
-        const values: number[] = [];
-        for (let i = offset; i < end; i++) values.push(id, time[i], equity[i], buyAndHold[i], drawdown[i]);
-        await this.upsert(manager, 'backtest_equity', EQUITY_COLUMNS, ['backtest_id', 'time'], end - offset, values);
-      }
-      for (let offset = 0; offset < result.trades.length; offset += BATCH_ROWS) {
-        const batch = result.trades.slice(offset, offset + BATCH_ROWS);
-        const values = batch.flatMap((t, k) => [
-          id, offset + k + 1, t.symbol, t.side, t.entryTime, t.exitTime, t.entryPrice, t.exitPrice, t.quantity, t.pnl, t.returnPct, t.fees,
-          t.exitReason, t.candlesHeld,
-        ]);
-        await this.upsert(manager, 'backtest_trades', TRADE_COLUMNS, ['backtest_id', 'seq'], batch.length, values);
-      }
-      await manager.getRepository(BacktestEntity).update(
-        { id },
-        {
-          status: 'completed',
-          stage: 'completed',
-          metrics: result.metrics,
-          baselines: result.baselines,
-          summary: result.summary,
-          leaseUntil: null,
-          finishedAt: Date.now(),
-        },
-      );
-      if (this.outbox?.enabled) {
-        const refs = backtestRefs(id, result.trades.length, time);
-        await this.outbox.enqueue(manager, 'backtest-trades', refs.trades);
-        await this.outbox.enqueue(manager, 'backtest-equity', refs.equity);
-      }
-    });
+    await retryOnLockConflict(() =>
+      this.dataSource.transaction(async (manager) => {
+        const claimed = await manager.getRepository(BacktestEntity).update({ id, owner: lease.owner, status: 'running' }, { stage: 'saving' });
+        lease.confirm(claimed.affected);
+        await manager.query(`DELETE FROM ${this.q('backtest_equity')} WHERE ${this.q('backtest_id')} = ?`, [id]);
+        await manager.query(`DELETE FROM ${this.q('backtest_trades')} WHERE ${this.q('backtest_id')} = ?`, [id]);
+        const { time, equity, buyAndHold, drawdown } = result.equity;
+        for (let offset = 0; offset < time.length; offset += BATCH_ROWS) {
+          const end = Math.min(time.length, offset + BATCH_ROWS);
+          const values: number[] = [];
+          for (let i = offset; i < end; i++) values.push(id, time[i], equity[i], buyAndHold[i], drawdown[i]);
+          await this.upsert(manager, 'backtest_equity', EQUITY_COLUMNS, ['backtest_id', 'time'], end - offset, values);
+        }
+        for (let offset = 0; offset < result.trades.length; offset += BATCH_ROWS) {
+          const batch = result.trades.slice(offset, offset + BATCH_ROWS);
+          const values = batch.flatMap((t, k) => [
+            id, offset + k + 1, t.symbol, t.side, t.entryTime, t.exitTime, t.entryPrice, t.exitPrice, t.quantity, t.pnl, t.returnPct, t.fees,
+            t.exitReason, t.candlesHeld,
+          ]);
+          await this.upsert(manager, 'backtest_trades', TRADE_COLUMNS, ['backtest_id', 'seq'], batch.length, values);
+        }
+        await manager.getRepository(BacktestEntity).update(
+          { id },
+          {
+            status: 'completed',
+            stage: 'completed',
+            metrics: result.metrics,
+            baselines: result.baselines,
+            summary: result.summary,
+            leaseUntil: null,
+            finishedAt: Date.now(),
+          },
+        );
+        if (this.outbox?.enabled) {
+          const refs = backtestRefs(id, result.trades.length, time);
+          await this.outbox.enqueue(manager, 'backtest-trades', refs.trades);
+          await this.outbox.enqueue(manager, 'backtest-equity', refs.equity);
+        }
+      }),
+    );
   }
 
   /** Oldest first; `next` is the time to pass as `cursor`. */

@@ -12,6 +12,7 @@ import type { EncodedTrainingResult } from './training.worker';
 import type { StoredModel } from './prediction.worker';
 import { IndexOutbox } from '../indexing/index-outbox';
 import type { JobLease } from '../platform/jobs';
+import { retryOnLockConflict } from '../platform/database/transient-errors';
 
 export interface NewModel {
   symbol: string;
@@ -111,33 +112,35 @@ export class ModelRegistryService {
 
   async markReady(lease: JobLease, result: TrainingRunResult | EncodedTrainingResult, trainingMs: number): Promise<void> {
     const encoded = 'encodedModel' in result ? result.encodedModel : encodeModel(result.model);
-    await this.dataSource.transaction(async (manager) => {
-      const updated = await manager.getRepository(ModelEntity).update(
-        { id: lease.id, owner: lease.owner },
-        {
-          status: 'ready',
-          progress: 1,
-          stage: 'ready',
-          error: null,
-          datasetSummary: result.datasetSummary,
-          metrics: result.metrics,
-          rocAuc: result.metrics.roc_auc,
-          accuracy: result.metrics.accuracy,
-          trainingStats: result.stats,
-          trainingMs: Math.round(trainingMs),
-          modelData: encoded.data,
-          modelEncoding: encoded.encoding,
-          modelBytes: encoded.bytes,
-          modelSha256: encoded.sha256,
-          leaseUntil: null,
-          finishedAt: Date.now(),
-        },
-      );
-      // Nothing is written (the outbox row neither) when another instance took the job over.
-      lease.confirm(updated.affected);
-      // Overall, per-fold and baseline metrics go to Elasticsearch with the model (same transaction).
-      await this.outbox.enqueue(manager, 'model-metrics', [{ model_id: lease.id }]);
-    });
+    await retryOnLockConflict(() =>
+      this.dataSource.transaction(async (manager) => {
+        const updated = await manager.getRepository(ModelEntity).update(
+          { id: lease.id, owner: lease.owner },
+          {
+            status: 'ready',
+            progress: 1,
+            stage: 'ready',
+            error: null,
+            datasetSummary: result.datasetSummary,
+            metrics: result.metrics,
+            rocAuc: result.metrics.roc_auc,
+            accuracy: result.metrics.accuracy,
+            trainingStats: result.stats,
+            trainingMs: Math.round(trainingMs),
+            modelData: encoded.data,
+            modelEncoding: encoded.encoding,
+            modelBytes: encoded.bytes,
+            modelSha256: encoded.sha256,
+            leaseUntil: null,
+            finishedAt: Date.now(),
+          },
+        );
+        // Nothing is written (the outbox row neither) when another instance took the job over.
+        lease.confirm(updated.affected);
+        // Overall, per-fold and baseline metrics go to Elasticsearch with the model (same transaction).
+        await this.outbox.enqueue(manager, 'model-metrics', [{ model_id: lease.id }]);
+      }),
+    );
   }
 
   async markFailed(lease: JobLease, error: string): Promise<void> {

@@ -9,6 +9,7 @@ import { ModelRegistryService } from './model-registry.service';
 import { ModellingError } from './modelling.errors';
 import { PredictionEntity } from './prediction.entity';
 import { IndexOutbox } from '../indexing/index-outbox';
+import { retryOnLockConflict } from '../platform/database/transient-errors';
 
 /** Candles one POST /api/models/:id/predict may cover. */
 export const MAX_PREDICT_CANDLES = 200_000;
@@ -122,13 +123,17 @@ export class PredictionsService {
       featureHash: predicted.featureHashes[i],
       createdAt,
     }));
-    await this.dataSource.transaction(async (manager) => {
-      await this.upsert(entities, manager);
-      // Queued for Elasticsearch in the same transaction: one reference for the whole range.
-      if (entities.length > 0) {
-        await this.outbox.enqueue(manager, 'predictions', [{ model_id: modelId, from: entities[0].openTime, to: entities[entities.length - 1].openTime }]);
-      }
-    });
+    // Two backtests of one model on two instances upsert overlapping predictions: InnoDB may pick this transaction as
+    // a deadlock victim, which is retried whole.
+    await retryOnLockConflict(() =>
+      this.dataSource.transaction(async (manager) => {
+        await this.upsert(entities, manager);
+        // Queued for Elasticsearch in the same transaction: one reference for the whole range.
+        if (entities.length > 0) {
+          await this.outbox.enqueue(manager, 'predictions', [{ model_id: modelId, from: entities[0].openTime, to: entities[entities.length - 1].openTime }]);
+        }
+      }),
+    );
     result.written = entities.length;
     result.first_open_time = openTimes[0] ?? null;
     result.last_open_time = openTimes[openTimes.length - 1] ?? null;

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { KlineRepository } from '../../market-data/kline.repository';
 import { gridCeil, lastClosedOpenTime, slotCount } from '../candle-grid';
-import { DatabaseRetry, IngestionLockPending, isTransientDatabaseError } from '../database-retry';
+import { isTransientDatabaseError } from '../../platform/database/transient-errors';
+import { DatabaseRetry, IngestionLockPending } from '../database-retry';
 import { isAbort } from '../ingestion-lifecycle';
 import { KlineIngestor } from '../kline-ingestor';
 import { isKnownGap, KnownGapRepository } from '../../market-data/known-gap.repository';
