@@ -88,6 +88,7 @@ export interface PageGlobals {
     chart: ChartLike;
     refresh(): Promise<void>;
     equityVisibleRange(name: 'backtest' | 'trading'): { from: number; to: number } | null;
+    equityMargins(name: 'backtest' | 'trading'): { left: number; right: number } | null;
   };
 }
 
@@ -126,6 +127,7 @@ export function readHook(page: Page): Promise<DashboardHook> {
     delete hook.chart;
     delete hook.refresh;
     delete hook.equityVisibleRange;
+    delete hook.equityMargins;
     return hook as DashboardHook;
   });
 }
@@ -173,6 +175,10 @@ export async function waitForWholeCurve(page: Page, name: 'backtest' | 'trading'
     [name, from, to] as const,
     { timeout: 5_000 },
   );
+  // Room on both sides, so the first and last date labels are not cut by the card's edges.
+  const margins = await page.evaluate((card) => (globalThis as unknown as PageGlobals).__opaDashboard.equityMargins(card), name);
+  expect(margins?.left).toBeGreaterThanOrEqual(1);
+  expect(margins?.right).toBeGreaterThanOrEqual(1);
 }
 
 /**

@@ -51,6 +51,11 @@ const hook = {
   equity: { backtest: null, trading: null },
   /** Runs the periodic refresh now (the spec uses it instead of waiting a minute). */
   refresh: () => refresh(),
+  /** How many empty bars an equity card's chart leaves before its first and after its last point, or null. */
+  equityMargins: (name) => {
+    const range = equity[name]?.chart.timeScale().getVisibleLogicalRange();
+    return range ? { left: -range.from, right: range.to - (equity[name].points - 1) } : null;
+  },
   /** The time range (ms) an equity card's chart shows, or null. */
   equityVisibleRange: (name) => {
     const range = equity[name]?.chart.timeScale().getVisibleRange();
@@ -127,9 +132,20 @@ function createEquityChart(containerId, lines) {
     handleScale: true,
   });
   const series = lines.map((line) => chart.addSeries(LineSeries, { color: line.color, lineWidth: line.width ?? 2, lineStyle: line.style ?? LineStyle.Solid, title: line.title, priceLineVisible: false }));
+  const card = { chart, series, points: 0 };
   // The card is shown (and sized) in the same task as its data is set: fit the whole curve once the chart has its size.
-  chart.timeScale().subscribeSizeChange(() => chart.timeScale().fitContent());
-  return { chart, series };
+  chart.timeScale().subscribeSizeChange(() => fitWholeCurve(card));
+  return card;
+}
+
+/**
+ * Shows the whole curve with a little room on both sides (4 % of its points, at least one): fitted edge to edge, the
+ * date labels of its first and last points are cut in half by the card's edges ("ec" for Dec).
+ */
+function fitWholeCurve(card) {
+  if (card.points === 0) return;
+  const margin = Math.max(1, Math.ceil(card.points * 0.04));
+  card.chart.timeScale().setVisibleLogicalRange({ from: -margin, to: card.points - 1 + margin });
 }
 
 function showChart(chartId, emptyId, message) {
@@ -626,7 +642,8 @@ function renderBacktest(result) {
   const hold = linePoints(result.rows, 'buy_and_hold_equity');
   card.series[0].setData(points);
   card.series[1].setData(hold);
-  card.chart.timeScale().fitContent();
+  card.points = points.length;
+  fitWholeCurve(card);
   hook.equity.backtest = { id: result.backtest.id, ...drawnSummary(points, hold) };
   const b = result.backtest;
   const metrics = b.metrics ?? {};
@@ -659,7 +676,8 @@ function renderTrading(result) {
   card.series[0].setData(points);
   const hold = buyAndHoldOf(points);
   card.series[1].setData(hold.line);
-  card.chart.timeScale().fitContent();
+  card.points = points.length;
+  fitWholeCurve(card);
   hook.equity.trading = drawnSummary(points, hold.line);
   const first = points[0].value;
   const last = points[points.length - 1].value;
