@@ -180,7 +180,8 @@ describe('Indexing into a real Elasticsearch (MariaDB, outbox, templates, reinde
     const other = await createConnection(databaseUrl); // stands for another app instance holding the drain lock
     try {
       const lockName = `opa_crypto_indexing:${new URL(databaseUrl).pathname.slice(1)}`;
-      const [[taken]] = (await other.query('SELECT GET_LOCK(?, 0) AS ok', [lockName])) as unknown as [{ ok: number }[]];
+      // Waits (up to 10 s) for a drain run of the app's own timer that may hold the lock right now.
+      const [[taken]] = (await other.query('SELECT GET_LOCK(?, 10) AS ok', [lockName])) as unknown as [{ ok: number }[]];
       expect(Number(taken.ok)).toBe(1);
       expect(await importRealCandles(t, Date.UTC(2023, 3, 1), Date.UTC(2023, 3, 2, 23))).toBe(48);
       for (let i = 0; i < 5; i++) await t.app.get(IndexingDrainer).drainNow();
