@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { catchError, finalize, type Observable, throwError } from 'rxjs';
+import { errorResponse } from '../common/error-response';
 import { badField, type FieldError } from '../common/validation';
 import { IMPORT_LIMITS, ImportLimitExceeded, type ImportLimits } from './archive/import-limits';
 import type { FileImportResult } from './archive/kline-import.service';
@@ -34,7 +35,7 @@ export class ImportUploadInterceptor implements NestInterceptor {
       context.switchToHttp().getResponse<Response>().setHeader('Retry-After', String(IMPORT_RETRY_AFTER_SECONDS));
       const message = `another kline import is running and imports run one at a time: retry in ${IMPORT_RETRY_AFTER_SECONDS} s`;
       throw new HttpException(
-        { statusCode: 429, error: 'Too Many Requests', code: 'IMPORT_BUSY', message, errors: [{ field: 'files', rule: 'oneImportAtATime', message }] },
+        errorResponse({ statusCode: HttpStatus.TOO_MANY_REQUESTS, code: 'IMPORT_BUSY', message, errors: [{ field: 'files', rule: 'oneImportAtATime', message }] }),
         HttpStatus.TOO_MANY_REQUESTS,
       );
     }
@@ -72,5 +73,5 @@ const NOTHING_IMPORTED = 'the upload was refused and nothing was imported';
 export function importLimitException(exceeded: ImportLimitExceeded, consequence: string, files: FileImportResult[] = []): PayloadTooLargeException {
   const message = `${exceeded.message}: ${consequence}`;
   const errors: FieldError[] = [{ field: 'files', rule: exceeded.variable, message }];
-  return new PayloadTooLargeException({ statusCode: 413, error: 'Payload Too Large', code: 'IMPORT_LIMIT_EXCEEDED', message, errors, files });
+  return new PayloadTooLargeException({ ...errorResponse({ statusCode: HttpStatus.PAYLOAD_TOO_LARGE, code: 'IMPORT_LIMIT_EXCEEDED', message, errors }), files });
 }

@@ -2,13 +2,13 @@ import type { Client } from '@elastic/elasticsearch';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createConnection } from 'mysql2/promise';
-import { LIVE_CONFIRMATION } from '../../src/config/environment';
 import { TradingEngine } from '../../src/trading/trading-engine.service';
 import { type FakeBinance, readCandlesCsv, startFakeBinance } from '../fake-binance/fake-binance-server';
 import { BTCUSDT_1H_CSV, HOUR_MS, importRealCandles, waitForModel } from '../modelling/modelling-fixtures';
 import { freshMysqlDatabase } from '../support/test-database';
 import { startTestApp, type TestApp } from '../support/test-app';
 import { allIds, dropPrefix, drainUntilEmpty, ELASTICSEARCH_TEST_URL, esClient, uniquePrefix } from './indexing-fixtures';
+import { liveTradingEnvironment } from '../trading/trading-fixtures';
 
 const KEY = 'wireLiveKey0123456789ABCDEF';
 const SECRET = 'wireLiveSecret-0123456789abcdef';
@@ -80,12 +80,7 @@ describe('live order status changes reach Elasticsearch (fake Binance over a soc
       MODEL_TRAINING_THREADS: '1',
       SYMBOLS: 'BTCUSDT',
       API_KEY,
-      TRADING_MODE: 'live',
-      TRADING_LIVE_CONFIRM: LIVE_CONFIRMATION,
-      BINANCE_API_KEY: KEY,
-      BINANCE_API_SECRET: SECRET,
-      BINANCE_TRADING_BASE_URL: fake.url,
-      BINANCE_BASE_URL: fake.url,
+      ...liveTradingEnvironment(fake.url, KEY, SECRET),
       BINANCE_REQUEST_TIMEOUT_MS: '2000',
       TRADING_MAX_POSITION_NOTIONAL: '1000',
       TRADING_MAX_DAILY_LOSS: '0',

@@ -8,6 +8,7 @@ import { type FakeBinance, readCandlesCsv, startFakeBinance } from '../fake-bina
 import { BTCUSDT_1H_CSV, HOUR_MS, importRealCandles, waitForModel } from '../modelling/modelling-fixtures';
 import { freshMysqlDatabase } from '../support/test-database';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { liveTradingEnvironment } from './trading-fixtures';
 
 const KEY = 'liveKeyAbcdef0123456789XYZ';
 const SECRET = 'liveSecret-9f8e7d6c5b4a3210-do-not-log';
@@ -61,12 +62,7 @@ describe('live trading against the fake Binance over a socket (MariaDB)', () => 
     MODEL_TRAINING_THREADS: '1',
     SYMBOLS: 'BTCUSDT',
     API_KEY: APP_API_KEY,
-    TRADING_MODE: 'live',
-    TRADING_LIVE_CONFIRM: LIVE_CONFIRMATION,
-    BINANCE_API_KEY: KEY,
-    BINANCE_API_SECRET: SECRET,
-    BINANCE_TRADING_BASE_URL: fake.url,
-    BINANCE_BASE_URL: fake.url,
+    ...liveTradingEnvironment(fake.url, KEY, SECRET),
     BINANCE_REQUEST_TIMEOUT_MS: '2000',
     TRADING_MAX_POSITION_NOTIONAL: '1000',
     TRADING_MAX_DAILY_LOSS: '0',

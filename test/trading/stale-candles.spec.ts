@@ -1,11 +1,11 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { LIVE_CONFIRMATION } from '../../src/config/environment';
 import { TradingEngine } from '../../src/trading/trading-engine.service';
 import { waitForBacktest } from '../backtest/backtest-fixtures';
 import { type FakeBinance, readCandlesCsv, startFakeBinance } from '../fake-binance/fake-binance-server';
 import { BTCUSDT_1H_CSV, HOUR_MS, importRealCandles, submitModel, waitForModel } from '../modelling/modelling-fixtures';
 import { startTestApp, type TestApp } from '../support/test-app';
+import { liveTradingEnvironment } from './trading-fixtures';
 
 /**
  * The freshness rule (issue: "orders must never come from stale candles"): a candle decides an order only until
@@ -45,16 +45,7 @@ describe.each(['paper', 'live'] as const)('freshness rule, %s trading (SQLite, f
     SYMBOLS: 'BTCUSDT',
     TRADING_MAX_DAILY_LOSS: '0',
     TRADING_MAX_ORDERS_PER_HOUR: '0',
-    ...(mode === 'live' && fake !== null
-      ? {
-          TRADING_MODE: 'live',
-          TRADING_LIVE_CONFIRM: LIVE_CONFIRMATION,
-          BINANCE_API_KEY: KEY,
-          BINANCE_API_SECRET: SECRET,
-          BINANCE_TRADING_BASE_URL: fake.url,
-          BINANCE_BASE_URL: fake.url,
-        }
-      : {}),
+    ...(mode === 'live' && fake !== null ? liveTradingEnvironment(fake.url, KEY, SECRET) : {}),
   });
 
   /** Every prediction of the model alternates BUY / SELL, so any candle the engine lets decide produces an order. */
